@@ -1,0 +1,49 @@
+//! Writing to the audit log: who did what to which record, when, before and after.
+
+use hadir_storage::repo::audit::{self, AuditRow};
+use hadir_storage::{DbConnection, StorageError, now_utc};
+use serde::Serialize;
+
+/// One entry to record; `actor` is `None` for the system itself (bootstrap, CLI).
+#[derive(Debug)]
+pub struct Entry<'a, B: Serialize, A: Serialize> {
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<&'a B>,
+    pub after: Option<&'a A>,
+    pub request_id: Option<&'a str>,
+}
+
+fn json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, StorageError> {
+    value
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StorageError::Other(format!("audit serialisation: {e}")))
+}
+
+/// Records `entry` on `conn` (inside the caller's transaction, so the change and its audit
+/// entry commit together).
+pub fn record<B: Serialize, A: Serialize>(
+    conn: &mut DbConnection,
+    entry: &Entry<'_, B, A>,
+) -> Result<(), StorageError> {
+    audit::record(
+        conn,
+        &AuditRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            at: now_utc(),
+            actor_user_id: entry.actor.map(str::to_owned),
+            action: entry.action.to_owned(),
+            entity: entry.entity.to_owned(),
+            entity_id: Some(entry.entity_id.to_owned()),
+            before_json: json(entry.before)?,
+            after_json: json(entry.after)?,
+            request_id: entry
+                .request_id
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+        },
+    )
+}

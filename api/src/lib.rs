@@ -1,0 +1,15 @@
+//! Hadir's HTTP API: settings, authentication, routes, problem+json errors and start-up.
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::{Application, StartupError};
+pub use state::AppState;

@@ -1,0 +1,69 @@
+//! The route table. One macro produces both the actix configuration and `ROUTES`, the list the
+//! contract test compares with `openapi.yaml`, so the two cannot drift apart.
+
+mod health;
+mod session;
+mod users;
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+
+use crate::error::{Problem, allow_header};
+
+macro_rules! routes {
+    ($($path:literal => { $($method:ident : $handler:path),+ $(,)? }),* $(,)?) => {
+        /// Every `(method, path)` the API serves, lower-case method, OpenAPI path syntax.
+        pub const ROUTES: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)*];
+
+        /// Registers every route; a known path with an unknown method answers 405 with `Allow`.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::$method().to($handler)))+
+                        .default_service(web::to(|| async {
+                            method_not_allowed(&[$(stringify!($method)),+])
+                        })),
+                );
+            )*
+        }
+    };
+}
+
+routes! {
+    "/healthz" => { get: health::healthz },
+    "/readyz" => { get: health::readyz },
+    "/openapi.yaml" => { get: health::openapi },
+    "/api/v1/auth/login" => { post: session::login },
+    "/api/v1/auth/refresh" => { post: session::refresh },
+    "/api/v1/auth/logout" => { post: session::logout },
+    "/api/v1/users" => { get: users::list, post: users::create },
+    "/api/v1/users/{id}" => { get: users::get, patch: users::update },
+}
+
+fn method_not_allowed(allowed: &[&str]) -> HttpResponse {
+    let mut res = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Some(format!(
+            "allowed: {}",
+            allow_header(allowed).to_str().unwrap_or_default()
+        )),
+    )
+    .response();
+    res.headers_mut()
+        .insert(actix_web::http::header::ALLOW, allow_header(allowed));
+    res
+}
+
+/// The answer for a path no route serves.
+pub async fn route_not_found() -> HttpResponse {
+    Problem::new(StatusCode::NOT_FOUND, Some("no route for this path".into())).response()
+}
+
+/// Parses a page size: 1 to 500, default 50.
+pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, crate::error::ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=500).contains(&n) => Ok(n),
+        Some(_) => Err(crate::error::ApiError::field("limit", "must be 1 to 500")),
+    }
+}

@@ -1,0 +1,234 @@
+//! Login, refresh, logout.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Duration};
+use hadir_domain::Password;
+use hadir_storage::repo::sessions::{self, RefreshTokenRow, SessionRow};
+use hadir_storage::repo::users::{self, UserRow};
+use hadir_storage::{DbConnection, StorageError, now_utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::token_hash;
+use crate::auth::{AuthUser, TokenKind, TokenService};
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::state::AppState;
+
+/// The same answer for an unknown account, a wrong password and a deactivated account.
+const BAD_CREDENTIALS: &str = "invalid username or password";
+const BAD_REFRESH: &str = "invalid, expired or revoked refresh token";
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub device_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionUser {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub employee_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub refresh_expires_in: i64,
+    pub user: SessionUser,
+}
+
+fn tokens_response(pair: &TokenPair) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(pair)
+}
+
+/// Signs a new access + refresh pair for `user` in `session_id` and stores the refresh token's
+/// hash. Runs inside the caller's transaction.
+fn issue_pair(
+    conn: &mut DbConnection,
+    tokens: &TokenService,
+    user: &UserRow,
+    session_id: &str,
+) -> Result<TokenPair, StorageError> {
+    let refresh_id = uuid::Uuid::new_v4().to_string();
+    let (access, _) = tokens
+        .issue(
+            TokenKind::Access,
+            &user.id,
+            session_id,
+            user.token_version,
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .map_err(StorageError::Other)?;
+    let (refresh, claims) = tokens
+        .issue(
+            TokenKind::Refresh,
+            &user.id,
+            session_id,
+            user.token_version,
+            &refresh_id,
+        )
+        .map_err(StorageError::Other)?;
+    let issued_at = now_utc();
+    let expires_at = DateTime::from_timestamp(claims.exp, 0)
+        .map_or(issued_at + Duration::seconds(tokens.refresh_ttl_s), |t| {
+            t.naive_utc()
+        });
+    sessions::insert_refresh_token(
+        conn,
+        &RefreshTokenRow {
+            id: refresh_id,
+            session_id: session_id.to_owned(),
+            token_hash: token_hash(&refresh),
+            issued_at,
+            expires_at,
+            spent_at: None,
+        },
+    )?;
+    Ok(TokenPair {
+        access_token: access,
+        refresh_token: refresh,
+        token_type: "Bearer",
+        expires_in: tokens.access_ttl_s,
+        refresh_expires_in: tokens.refresh_ttl_s,
+        user: SessionUser {
+            id: user.id.clone(),
+            username: user.username.clone(),
+            role: user.role.clone(),
+            employee_id: user.employee_id.clone(),
+        },
+    })
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    Json(body): Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if body.device_id.as_ref().is_some_and(|d| d.len() > 128) {
+        return Err(ApiError::field(
+            "device_id",
+            "must be at most 128 characters",
+        ));
+    }
+    let username = body.username.trim().to_ascii_lowercase();
+    let user = if username.is_empty() || username.len() > 64 {
+        None
+    } else {
+        state
+            .db
+            .run(move |conn| users::find_by_username(conn, &username))
+            .await?
+    };
+    // Over-long passwords are refused before hashing so that hashing cost stays bounded; the
+    // answer is the same 401.
+    if body.password.len() > Password::MAX_BYTES {
+        return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
+    }
+    let matches = state
+        .passwords
+        .verify(
+            body.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
+    let user = match user {
+        Some(user) if matches && user.active => user,
+        _ => return Err(ApiError::Unauthorized(BAD_CREDENTIALS)),
+    };
+    let tokens = state.tokens.clone();
+    let device_id = body.device_id;
+    let pair = state
+        .db
+        .transaction(move |conn| {
+            let session = SessionRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: user.id.clone(),
+                device_id,
+                created_at: now_utc(),
+                revoked_at: None,
+                revoked_reason: None,
+            };
+            sessions::insert_session(conn, &session)?;
+            issue_pair(conn, &tokens, &user, &session.id)
+        })
+        .await?;
+    tracing::info!(user_id = %pair.user.id, "login");
+    Ok(tokens_response(&pair))
+}
+
+enum RefreshOutcome {
+    Issued(Box<TokenPair>),
+    Refused,
+    Reused { session_id: String },
+}
+
+pub async fn refresh(
+    state: web::Data<AppState>,
+    Json(body): Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let claims = state
+        .tokens
+        .verify(&body.refresh_token, TokenKind::Refresh)
+        .map_err(|_| ApiError::Unauthorized(BAD_REFRESH))?;
+    let hash = token_hash(&body.refresh_token);
+    let tokens = state.tokens.clone();
+    let outcome = state
+        .db
+        .transaction(move |conn| {
+            let Some((token, session, user)) = sessions::find_refresh_token(conn, &hash)? else {
+                return Ok(RefreshOutcome::Refused);
+            };
+            let now = now_utc();
+            if session.revoked_at.is_some() {
+                return Ok(RefreshOutcome::Refused);
+            }
+            // A spent token presented again means it was copied: end the whole session, so
+            // that whoever holds the newer token loses it too.
+            if token.spent_at.is_some() || !sessions::spend_refresh_token(conn, &token.id, now)? {
+                sessions::revoke_session(conn, &session.id, now, "refresh token reused")?;
+                return Ok(RefreshOutcome::Reused {
+                    session_id: session.id,
+                });
+            }
+            let valid = user.active
+                && user.id == claims.sub
+                && user.token_version == claims.ver
+                && token.expires_at > now;
+            if !valid {
+                return Ok(RefreshOutcome::Refused);
+            }
+            issue_pair(conn, &tokens, &user, &session.id)
+                .map(|pair| RefreshOutcome::Issued(Box::new(pair)))
+        })
+        .await?;
+    match outcome {
+        RefreshOutcome::Issued(pair) => Ok(tokens_response(&pair)),
+        RefreshOutcome::Refused => Err(ApiError::Unauthorized(BAD_REFRESH)),
+        RefreshOutcome::Reused { session_id } => {
+            tracing::warn!(session_id, "refresh token reused: session revoked");
+            Err(ApiError::Unauthorized(BAD_REFRESH))
+        }
+    }
+}
+
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let session_id = user.session_id.clone();
+    state
+        .db
+        .run(move |conn| sessions::revoke_session(conn, &session_id, now_utc(), "logout"))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

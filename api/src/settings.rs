@@ -1,0 +1,487 @@
+//! Settings: defaults, then an optional `hadir.toml`, then `HADIR__SECTION__KEY` environment
+//! variables. Every value is checked at start-up; an error names the variable to fix.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use hadir_storage::db::{DatabaseUrl, DbOptions};
+use hadir_storage::photos::S3Config;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Every setting, grouped as in `hadir.toml`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub photos: PhotoSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+    /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
+    /// no account yet.
+    #[serde(skip)]
+    pub admin_password: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// 0 means one worker per core.
+    pub workers: usize,
+    pub json_limit_bytes: usize,
+    pub shutdown_timeout_s: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            json_limit_bytes: 64 * 1024,
+            shutdown_timeout_s: 30,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub pool_size: u32,
+    pub acquire_timeout_ms: u64,
+    pub busy_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+    pub connect_timeout_s: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("sqlite://./data/hadir.sqlite3"),
+            pool_size: 8,
+            acquire_timeout_ms: 5000,
+            busy_timeout_ms: 5000,
+            statement_timeout_ms: 15_000,
+            connect_timeout_s: 5,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    #[must_use]
+    pub fn options(&self) -> DbOptions {
+        DbOptions {
+            pool_size: self.pool_size,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            busy_timeout: Duration::from_millis(self.busy_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            connect_timeout: Duration::from_secs(self.connect_timeout_s),
+        }
+    }
+}
+
+/// Where photos go.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PhotoBackend {
+    Folder,
+    S3,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PhotoSettings {
+    pub backend: PhotoBackend,
+    pub folder: PathBuf,
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_bucket: String,
+    pub s3_path_style: bool,
+    pub s3_access_key: String,
+    pub s3_secret_key: SecretString,
+    pub s3_timeout_s: u64,
+    /// How long a photo link stays valid.
+    pub link_expiry_s: u64,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        Self {
+            backend: PhotoBackend::Folder,
+            folder: PathBuf::from("./data/photos"),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_bucket: String::new(),
+            s3_path_style: true,
+            s3_access_key: String::new(),
+            s3_secret_key: SecretString::from(""),
+            s3_timeout_s: 10,
+            link_expiry_s: 300,
+        }
+    }
+}
+
+impl PhotoSettings {
+    #[must_use]
+    pub fn s3_config(&self) -> S3Config {
+        S3Config {
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            bucket: self.s3_bucket.clone(),
+            path_style: self.s3_path_style,
+            access_key: self.s3_access_key.clone(),
+            secret_key: self.s3_secret_key.clone(),
+            request_timeout: Duration::from_secs(self.s3_timeout_s),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The token signing key. Unset: generated once and kept in the database.
+    pub jwt_secret: Option<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_s: u64,
+    pub refresh_ttl_s: u64,
+    pub leeway_s: u64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    /// How many passwords may be hashed at once; 0 means one per core.
+    pub hash_concurrency: usize,
+    pub hash_queue_timeout_ms: u64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            issuer: "hadir".into(),
+            audience: "hadir-api".into(),
+            access_ttl_s: 15 * 60,
+            refresh_ttl_s: 30 * 24 * 3600,
+            leeway_s: 30,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            hash_concurrency: 0,
+            hash_queue_timeout_ms: 5000,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+/// The settings could not be loaded; each line names a variable and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid settings:\n{}", .0.join("\n"))]
+pub struct SettingsError(pub Vec<String>);
+
+/// The environment variable that sets `path` (`["server", "port"]` → `HADIR__SERVER__PORT`).
+fn env_name(path: &[&str]) -> String {
+    let mut name = String::from("HADIR");
+    for part in path {
+        name.push_str("__");
+        name.push_str(&part.to_ascii_uppercase());
+    }
+    name
+}
+
+impl Settings {
+    /// Loads from the process environment and, if present, the TOML file named by
+    /// `HADIR_CONFIG` (default `./hadir.toml`).
+    pub fn load() -> Result<Self, SettingsError> {
+        let file =
+            std::env::var_os("HADIR_CONFIG").map_or_else(|| "hadir.toml".into(), PathBuf::from);
+        let mut figment = Figment::new().merge(Toml::file(&file));
+        // The short form that DESIGN.md and many deployments use.
+        if let Ok(url) = std::env::var("HADIR_DATABASE_URL") {
+            figment = figment.merge(("database.url", url));
+        }
+        figment = figment.merge(
+            Env::prefixed("HADIR__")
+                .split("__")
+                .map(|k| k.as_str().to_ascii_lowercase().into()),
+        );
+        let mut settings: Settings = figment.extract().map_err(|err| {
+            SettingsError(
+                err.into_iter()
+                    .map(|e| {
+                        let path: Vec<&str> = e.path.iter().map(String::as_str).collect();
+                        let (name, key) = if path.is_empty() {
+                            ("HADIR__…".to_owned(), String::from("?"))
+                        } else {
+                            (env_name(&path), path.join("."))
+                        };
+                        format!("  {name} ({key} in {}): {}", file.display(), e.kind)
+                    })
+                    .collect(),
+            )
+        })?;
+        settings.admin_password = std::env::var("HADIR_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(SecretString::from);
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every value; all problems are reported at once.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let mut errors = Vec::new();
+        let mut check = |ok: bool, path: &[&str], message: &str| {
+            if !ok {
+                errors.push(format!("  {}: {message}", env_name(path)));
+            }
+        };
+        let s = &self.server;
+        check(
+            !s.host.trim().is_empty(),
+            &["server", "host"],
+            "must not be empty",
+        );
+        check(
+            s.workers <= 512,
+            &["server", "workers"],
+            "must be 0 (one per core) to 512",
+        );
+        check(
+            (1024..=16 * 1024 * 1024).contains(&s.json_limit_bytes),
+            &["server", "json_limit_bytes"],
+            "must be 1024 to 16777216",
+        );
+
+        let d = &self.database;
+        if let Err(e) = DatabaseUrl::parse(d.url.expose_secret()) {
+            check(false, &["database", "url"], &e.to_string());
+        }
+        check(
+            (1..=256).contains(&d.pool_size),
+            &["database", "pool_size"],
+            "must be 1 to 256",
+        );
+        check(
+            d.acquire_timeout_ms > 0,
+            &["database", "acquire_timeout_ms"],
+            "must be positive",
+        );
+        check(
+            d.busy_timeout_ms > 0,
+            &["database", "busy_timeout_ms"],
+            "must be positive",
+        );
+        check(
+            d.statement_timeout_ms > 0,
+            &["database", "statement_timeout_ms"],
+            "must be positive",
+        );
+        check(
+            d.connect_timeout_s > 0,
+            &["database", "connect_timeout_s"],
+            "must be positive",
+        );
+
+        let p = &self.photos;
+        match p.backend {
+            PhotoBackend::Folder => {
+                check(
+                    !p.folder.as_os_str().is_empty(),
+                    &["photos", "folder"],
+                    "must not be empty",
+                );
+            }
+            PhotoBackend::S3 => {
+                let endpoint_ok =
+                    p.s3_endpoint.starts_with("http://") || p.s3_endpoint.starts_with("https://");
+                check(
+                    endpoint_ok,
+                    &["photos", "s3_endpoint"],
+                    "must be an http:// or https:// URL",
+                );
+                check(
+                    !p.s3_region.is_empty(),
+                    &["photos", "s3_region"],
+                    "must not be empty",
+                );
+                check(
+                    !p.s3_bucket.is_empty(),
+                    &["photos", "s3_bucket"],
+                    "must not be empty",
+                );
+                check(
+                    !p.s3_access_key.is_empty(),
+                    &["photos", "s3_access_key"],
+                    "must not be empty",
+                );
+                check(
+                    !p.s3_secret_key.expose_secret().is_empty(),
+                    &["photos", "s3_secret_key"],
+                    "must not be empty",
+                );
+            }
+        }
+        check(
+            p.s3_timeout_s > 0,
+            &["photos", "s3_timeout_s"],
+            "must be positive",
+        );
+        check(
+            (10..=3600).contains(&p.link_expiry_s),
+            &["photos", "link_expiry_s"],
+            "must be 10 to 3600 seconds (links are short-lived)",
+        );
+
+        let a = &self.auth;
+        if let Some(secret) = &a.jwt_secret {
+            check(
+                secret.expose_secret().len() >= 32,
+                &["auth", "jwt_secret"],
+                "must be at least 32 bytes",
+            );
+        }
+        check(
+            !a.issuer.is_empty(),
+            &["auth", "issuer"],
+            "must not be empty",
+        );
+        check(
+            !a.audience.is_empty(),
+            &["auth", "audience"],
+            "must not be empty",
+        );
+        check(
+            (60..=86_400).contains(&a.access_ttl_s),
+            &["auth", "access_ttl_s"],
+            "must be 60 to 86400",
+        );
+        check(
+            a.refresh_ttl_s >= a.access_ttl_s && a.refresh_ttl_s <= 366 * 86_400,
+            &["auth", "refresh_ttl_s"],
+            "must be at least the access token lifetime and at most 366 days",
+        );
+        check(
+            a.leeway_s <= 30,
+            &["auth", "leeway_s"],
+            "must be at most 30 seconds",
+        );
+        check(
+            a.argon2_memory_kib >= 19 * 1024,
+            &["auth", "argon2_memory_kib"],
+            "must be at least 19456",
+        );
+        check(
+            a.argon2_iterations >= 2,
+            &["auth", "argon2_iterations"],
+            "must be at least 2",
+        );
+        check(
+            (1..=16).contains(&a.argon2_parallelism),
+            &["auth", "argon2_parallelism"],
+            "must be 1 to 16",
+        );
+        check(
+            a.hash_concurrency <= 64,
+            &["auth", "hash_concurrency"],
+            "must be 0 (one per core) to 64",
+        );
+        check(
+            a.hash_queue_timeout_ms > 0,
+            &["auth", "hash_queue_timeout_ms"],
+            "must be positive",
+        );
+
+        check(
+            tracing_subscriber::EnvFilter::try_new(&self.log.level).is_ok(),
+            &["log", "level"],
+            "must be a tracing filter such as info or hadir_api=debug,info",
+        );
+
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(SettingsError(errors))
+        }
+    }
+
+    /// The parsed database URL (valid after `validate`).
+    pub fn database_url(&self) -> Result<DatabaseUrl, SettingsError> {
+        DatabaseUrl::parse(self.database.url.expose_secret())
+            .map_err(|e| SettingsError(vec![format!("  HADIR__DATABASE__URL: {e}")]))
+    }
+
+    /// One worker per core unless set.
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        if self.server.workers == 0 {
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+        } else {
+            self.server.workers
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_embedded() {
+        let s = Settings::default();
+        assert!(s.validate().is_ok());
+        assert_eq!(
+            s.database.url.expose_secret(),
+            "sqlite://./data/hadir.sqlite3"
+        );
+        assert_eq!(s.photos.folder, PathBuf::from("./data/photos"));
+        assert_eq!((s.server.host.as_str(), s.server.port), ("127.0.0.1", 8080));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_its_variable() {
+        let mut s = Settings::default();
+        s.database.url = SecretString::from("mysql://root:pw@db/x");
+        s.auth.leeway_s = 120;
+        s.auth.argon2_memory_kib = 4096;
+        s.photos.backend = PhotoBackend::S3;
+        let err = s.validate().unwrap_err().to_string();
+        for name in [
+            "HADIR__DATABASE__URL",
+            "HADIR__AUTH__LEEWAY_S",
+            "HADIR__AUTH__ARGON2_MEMORY_KIB",
+            "HADIR__PHOTOS__S3_ENDPOINT",
+            "HADIR__PHOTOS__S3_BUCKET",
+        ] {
+            assert!(err.contains(name), "{name} missing in {err}");
+        }
+        assert!(!err.contains("pw@"), "the URL's password leaked: {err}");
+    }
+}

@@ -1,0 +1,21 @@
+//! What every handler shares: the database, the photo store, the token and password services.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hadir_domain::PhotoStore;
+use hadir_storage::Database;
+
+use crate::auth::{PasswordService, TokenService};
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Database,
+    pub photos: Arc<dyn PhotoStore>,
+    pub tokens: TokenService,
+    pub passwords: PasswordService,
+    /// The largest JSON body accepted.
+    pub json_limit: usize,
+    /// How long a photo link stays valid.
+    pub link_expiry: Duration,
+}

@@ -1,0 +1,163 @@
+//! Photos in a local folder: one file per key.
+
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hadir_domain::{PhotoKey, PhotoStore, PhotoStoreError, StoredObject};
+
+/// Keeps each object in `root/<key>`. Writes go to a temporary file in the same folder, are
+/// synced, then renamed over the target, so a reader sees the old object or the new one whole.
+#[derive(Clone, Debug)]
+pub struct FolderPhotoStore {
+    root: PathBuf,
+}
+
+impl FolderPhotoStore {
+    /// Uses (and creates if needed) the folder `root`.
+    pub fn new(root: impl Into<PathBuf>) -> std::io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root })
+    }
+
+    fn path(&self, key: &PhotoKey) -> PathBuf {
+        // A PhotoKey has no empty, `.` or `..` segment and no leading slash, so the join stays
+        // below the root.
+        self.root.join(key.as_str())
+    }
+}
+
+fn unavailable(what: &str, err: &std::io::Error) -> PhotoStoreError {
+    PhotoStoreError::Unavailable(format!("{what}: {err}"))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, PhotoStoreError> + Send + 'static,
+) -> Result<T, PhotoStoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| PhotoStoreError::Unavailable(format!("folder task failed: {e}")))?
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        // Make the rename itself durable.
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<StoredObject>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue; // temporary files and probes
+        }
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            walk(root, &entry.path(), prefix, out)?;
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root).map(Path::to_path_buf) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if !rel.starts_with(prefix) {
+            continue;
+        }
+        if let Ok(key) = PhotoKey::new(rel) {
+            let modified: DateTime<Utc> = meta.modified()?.into();
+            out.push(StoredObject {
+                key,
+                last_modified: modified,
+                size: meta.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl PhotoStore for FolderPhotoStore {
+    async fn put(
+        &self,
+        key: &PhotoKey,
+        bytes: Vec<u8>,
+        _content_type: &str,
+    ) -> Result<(), PhotoStoreError> {
+        let path = self.path(key);
+        blocking(move || write_atomically(&path, &bytes).map_err(|e| unavailable("write", &e)))
+            .await
+    }
+
+    async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError> {
+        let path = self.path(key);
+        let key = key.clone();
+        blocking(move || match std::fs::read(&path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(PhotoStoreError::NotFound(key)),
+            Err(e) => Err(unavailable("read", &e)),
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &PhotoKey) -> Result<(), PhotoStoreError> {
+        let path = self.path(key);
+        blocking(move || match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(unavailable("delete", &e)),
+        })
+        .await
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, PhotoStoreError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_owned();
+        blocking(move || {
+            let mut out = Vec::new();
+            walk(&root, &root, &prefix, &mut out).map_err(|e| unavailable("list", &e))?;
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn presigned_get(
+        &self,
+        _key: &PhotoKey,
+        _expiry: Duration,
+    ) -> Result<Option<String>, PhotoStoreError> {
+        Ok(None)
+    }
+
+    async fn check(&self) -> Result<(), PhotoStoreError> {
+        let root = self.root.clone();
+        blocking(move || {
+            // A write probe: a folder that exists but is read-only (a full or remounted disk)
+            // is not ready either.
+            let probe = root.join(format!(".probe-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::write(&probe, b"ok").map_err(|e| unavailable("probe", &e))?;
+            std::fs::remove_file(&probe).map_err(|e| unavailable("probe", &e))
+        })
+        .await
+    }
+}

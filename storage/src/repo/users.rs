@@ -1,0 +1,92 @@
+//! Login accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::users;
+use crate::{DbConnection, StorageError};
+
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub employee_id: Option<String>,
+    pub active: bool,
+    pub token_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields an admin may change on an account.
+#[derive(Clone, Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub role: Option<String>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+    pub token_version: Option<i32>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn count(conn: &mut DbConnection) -> Result<i64, StorageError> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), StorageError> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_by_username(
+    conn: &mut DbConnection,
+    username: &str,
+) -> Result<Option<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<UserRow, StorageError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
+}
+
+/// Accounts ordered by username, after `after` (keyset pagination).
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, StorageError> {
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .order(users::username.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::username.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &UserChanges,
+) -> Result<UserRow, StorageError> {
+    let n = diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    if n == 0 {
+        return Err(StorageError::NotFound);
+    }
+    find(conn, id)
+}

@@ -1,0 +1,123 @@
+//! One schema for both backends. It must match `migrations/postgres` and `migrations/sqlite`;
+//! the migration parity test checks the tables and columns.
+
+diesel::table! {
+    units (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        code -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offices (id) {
+        id -> Text,
+        unit_id -> Text,
+        name -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        radius_m -> Double,
+        polygon -> Nullable<Text>,
+        timezone -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> Text,
+        nip -> Text,
+        name -> Text,
+        unit_id -> Text,
+        position -> Text,
+        echelon -> Text,
+        supervisor_id -> Nullable<Text>,
+        office_id -> Nullable<Text>,
+        home_latitude -> Nullable<Double>,
+        home_longitude -> Nullable<Double>,
+        home_radius_m -> Nullable<Double>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        employee_id -> Nullable<Text>,
+        active -> Bool,
+        token_version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        device_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        session_id -> Text,
+        token_hash -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offices -> units (unit_id));
+diesel::joinable!(employees -> units (unit_id));
+diesel::joinable!(users -> employees (employee_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    offices,
+    employees,
+    users,
+    sessions,
+    refresh_tokens,
+    audit_log,
+    app_secrets,
+);
