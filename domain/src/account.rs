@@ -20,9 +20,10 @@ pub enum AccountError {
 pub struct Username(String);
 
 impl Username {
-    /// Validates and normalises (trims, lower-cases) a login name.
+    /// Validates and normalises (lower-cases) a login name. Surrounding white space is refused,
+    /// not trimmed, so that what was typed is what is stored.
     pub fn parse(raw: &str) -> Result<Self, AccountError> {
-        let name = raw.trim().to_ascii_lowercase();
+        let name = raw.to_ascii_lowercase();
         let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
         let starts_well = name
             .chars()
@@ -88,8 +89,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn usernames_are_trimmed_and_lowercased() {
-        assert_eq!(Username::parse("  Budi.S ").unwrap().as_str(), "budi.s");
+    fn usernames_are_lowercased() {
+        assert_eq!(Username::parse("Budi.S").unwrap().as_str(), "budi.s");
     }
 
     #[test]
@@ -102,6 +103,8 @@ mod tests {
             "semi;colon",
             &"x".repeat(65),
             "bündi",
+            " budi",
+            "budi ",
         ] {
             assert_eq!(
                 Username::parse(bad),

@@ -191,6 +191,11 @@ pub async fn create(
         .await;
     match result {
         Ok(()) => {}
+        Err(StorageError::Duplicate(what)) if what.contains("employee_id") => {
+            return Err(ApiError::Conflict(
+                "that employee already has an account".into(),
+            ));
+        }
         Err(StorageError::Duplicate(_)) => {
             return Err(ApiError::Conflict(format!(
                 "username `{}` is taken",

@@ -1,0 +1,107 @@
+//! Every error is problem+json, whatever produced it.
+
+use hadir_tests::{TestApp, problem};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_route_is_a_problem_json_404() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .request(Method::GET, "/api/v1/nothing-here", None, None)
+        .await;
+    problem(res, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_method_is_a_405_naming_the_allowed_ones() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .request(Method::DELETE, "/api/v1/auth/login", None, None)
+        .await;
+    assert_eq!(res.headers()["allow"], "POST");
+    problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_is_a_400() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(r#"{"username": "admin", "password": "#)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(res, StatusCode::BAD_REQUEST).await;
+    assert!(body["detail"].as_str().unwrap().contains("malformed JSON"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_json_is_a_415() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "text/plain")
+        .body("username=admin")
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversize_body_is_a_413_whether_or_not_its_length_is_declared() {
+    let app = TestApp::spawn().await;
+    let big = json!({"username": "admin", "password": "x".repeat(70 * 1024)});
+    let res = app.post_json("/api/v1/auth/login", None, &big).await;
+    problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+
+    // Chunked: no Content-Length, so the limit must hold while reading.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..80).map(|_| Ok(vec![b' '; 1024])).collect();
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn well_formed_json_of_the_wrong_shape_is_a_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post_json("/api/v1/auth/login", None, &json!({"username": "admin"}))
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "password");
+
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": 7, "password": "x"}),
+        )
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "username");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_query_parameter_is_a_problem_json_400_or_422() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let res = app.get("/api/v1/users?limit=abc", &admin.access).await;
+    problem(res, StatusCode::BAD_REQUEST).await;
+    let res = app.get("/api/v1/users?limit=501", &admin.access).await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "limit");
+}

@@ -1,0 +1,16 @@
+//! Hadir's integration tests: one binary, every test through HTTP against the real app, on the
+//! backend and photo store selected by `HADIR_TEST_DB` and `HADIR_TEST_PHOTOS`.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
+
+mod auth;
+mod contract;
+mod errors;
+mod health;
+mod migrations;
+mod photo_store;
+mod users;
