@@ -5,6 +5,8 @@
 //! runtime crate; the test script checks that with `cargo tree`.
 
 pub mod account;
+pub mod checkin;
+pub mod geofence;
 pub mod ids;
 pub mod photo;
 pub mod role;

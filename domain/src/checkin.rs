@@ -1,0 +1,643 @@
+//! A check-in: what the phone sends, the flags it earns and the status that follows.
+//!
+//! A check-in is never refused for where it is or what it looks like: it is recorded, and
+//! whatever is wrong becomes a [`Flag`] with a code and a one-line explanation for the reviewer.
+//! [`evaluate`] is the one place that decides the flags; everything it needs (the judgement
+//! against the day's place, the previous check-in, the device, the selfie comparison) comes in
+//! as values, so it is tested without a database.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::geofence::{Coordinates, Judgement, Verdict};
+
+/// Check-in or check-out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    In,
+    Out,
+}
+
+impl Kind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::In => "in",
+            Kind::Out => "out",
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "in" => Ok(Kind::In),
+            "out" => Ok(Kind::Out),
+            other => Err(UnknownValue(other.to_owned())),
+        }
+    }
+}
+
+/// A stored text that is not one of the known values (a corrupt row).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown value `{0}`")]
+pub struct UnknownValue(pub String);
+
+/// Where a check-in stands in review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No flag that needs a human.
+    Accepted,
+    /// Waiting for review.
+    Flagged,
+    /// A reviewer approved it.
+    Approved,
+    /// A reviewer rejected it: it does not count.
+    Rejected,
+}
+
+impl Status {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Flagged => "flagged",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+        }
+    }
+}
+
+impl FromStr for Status {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accepted" => Ok(Status::Accepted),
+            "flagged" => Ok(Status::Flagged),
+            "approved" => Ok(Status::Approved),
+            "rejected" => Ok(Status::Rejected),
+            other => Err(UnknownValue(other.to_owned())),
+        }
+    }
+}
+
+/// The reasons a check-in may be flagged (DOMAIN.md's table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagCode {
+    OutsideGeofence,
+    UncertainLocation,
+    LowAccuracy,
+    MockLocation,
+    ImpossibleTravel,
+    ClockSkew,
+    OfflineLate,
+    DuplicateSelfie,
+    SharedDevice,
+    NewDevice,
+    NoAssignment,
+    OutsideWindow,
+}
+
+impl FlagCode {
+    /// Every code, in the order of DOMAIN.md's table.
+    pub const ALL: [FlagCode; 12] = [
+        FlagCode::OutsideGeofence,
+        FlagCode::UncertainLocation,
+        FlagCode::LowAccuracy,
+        FlagCode::MockLocation,
+        FlagCode::ImpossibleTravel,
+        FlagCode::ClockSkew,
+        FlagCode::OfflineLate,
+        FlagCode::DuplicateSelfie,
+        FlagCode::SharedDevice,
+        FlagCode::NewDevice,
+        FlagCode::NoAssignment,
+        FlagCode::OutsideWindow,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagCode::OutsideGeofence => "outside_geofence",
+            FlagCode::UncertainLocation => "uncertain_location",
+            FlagCode::LowAccuracy => "low_accuracy",
+            FlagCode::MockLocation => "mock_location",
+            FlagCode::ImpossibleTravel => "impossible_travel",
+            FlagCode::ClockSkew => "clock_skew",
+            FlagCode::OfflineLate => "offline_late",
+            FlagCode::DuplicateSelfie => "duplicate_selfie",
+            FlagCode::SharedDevice => "shared_device",
+            FlagCode::NewDevice => "new_device",
+            FlagCode::NoAssignment => "no_assignment",
+            FlagCode::OutsideWindow => "outside_window",
+        }
+    }
+
+    /// Whether this flag puts the check-in in the review queue. `offline_late` is a label only:
+    /// sending late within the offline window is what the window is for.
+    #[must_use]
+    pub fn needs_review(self) -> bool {
+        self != FlagCode::OfflineLate
+    }
+}
+
+impl fmt::Display for FlagCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FlagCode {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        FlagCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownValue(s.to_owned()))
+    }
+}
+
+/// One reason for review, with a sentence a reviewer can act on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flag {
+    pub code: FlagCode,
+    pub detail: String,
+}
+
+/// The limits behind the flags; each is a setting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Accuracy worse than this (metres) earns `low_accuracy`.
+    pub low_accuracy_m: f64,
+    /// Faster than this (km/h) between two check-ins is `impossible_travel`...
+    pub max_speed_kmh: f64,
+    /// ...when they are also more than this far apart (metres).
+    pub min_travel_m: f64,
+    /// A capture this much later than the server's clock is still taken as clock drift.
+    pub future_tolerance: TimeDelta,
+    /// Sent this much after capture, a check-in counts as queued offline (`offline_late`).
+    pub offline_after: TimeDelta,
+    /// The longest a queued check-in may wait; older captures are `clock_skew`.
+    pub offline_window: TimeDelta,
+    /// Largest Hamming distance (bits of a 64-bit perceptual hash) that counts as the same selfie.
+    pub duplicate_max_distance: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            low_accuracy_m: 100.0,
+            max_speed_kmh: 150.0,
+            min_travel_m: 1_000.0,
+            future_tolerance: TimeDelta::minutes(2),
+            offline_after: TimeDelta::minutes(10),
+            offline_window: TimeDelta::hours(12),
+            duplicate_max_distance: 10,
+        }
+    }
+}
+
+/// The employee's previous check-in, for the travel-speed check.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PreviousFix {
+    pub at: DateTime<Utc>,
+    pub position: Coordinates,
+}
+
+/// What is known about the device the check-in came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// The phone sent no device id.
+    Unknown,
+    /// The device is bound to this employee (possibly just now, as their first).
+    Bound,
+    /// The employee already has a bound device and this is another one, bound to nobody.
+    New,
+    /// The device is bound to another employee.
+    SharedWith { other_employee: String },
+}
+
+/// Whose earlier selfie this one matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DuplicateOf {
+    /// One of this employee's own earlier selfies.
+    Own { at: DateTime<Utc>, distance: u32 },
+    /// A colleague's selfie at the same place on the same day.
+    Colleague { distance: u32 },
+}
+
+/// Everything [`evaluate`] weighs.
+#[derive(Clone, Debug)]
+pub struct Evidence {
+    pub received_at: DateTime<Utc>,
+    pub captured_at: DateTime<Utc>,
+    pub position: Coordinates,
+    pub accuracy_m: f64,
+    pub is_mock: bool,
+    /// The judgement against the day's place, or `None` when there is no place to work today.
+    pub judgement: Option<(Judgement, f64)>,
+    /// Why there is no place today, when `judgement` is `None`.
+    pub no_place_reason: Option<String>,
+    pub previous: Option<PreviousFix>,
+    pub device: DeviceStatus,
+    pub duplicate: Option<DuplicateOf>,
+    /// `Some(explanation)` when the time is outside the schedule's check-in or check-out window.
+    pub outside_window: Option<String>,
+}
+
+/// The flags and status of a new check-in, and the instant it counts for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub flags: Vec<Flag>,
+    pub status: Status,
+    /// The capture time when it can be trusted (within the offline window and not in the
+    /// future), the server's receipt time otherwise. The local date is taken from this.
+    pub counted_at: DateTime<Utc>,
+}
+
+fn minutes(delta: TimeDelta) -> i64 {
+    delta.num_minutes()
+}
+
+fn describe_duration(delta: TimeDelta) -> String {
+    let m = delta.num_minutes().abs();
+    if m >= 120 {
+        format!("{} h {} min", m / 60, m % 60)
+    } else if m >= 1 {
+        format!("{m} min")
+    } else {
+        format!("{} s", delta.num_seconds().abs())
+    }
+}
+
+/// Decides the flags and the status of a new check-in.
+#[must_use]
+pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
+    let mut flags = Vec::new();
+    let mut push = |code: FlagCode, detail: String| flags.push(Flag { code, detail });
+
+    match &e.judgement {
+        Some((j, radius_m)) => match j.verdict {
+            Verdict::Inside => {}
+            Verdict::Outside => push(
+                FlagCode::OutsideGeofence,
+                format!(
+                    "{:.0} m from the place, outside its {:.0} m radius even allowing for the \
+                     {:.0} m accuracy",
+                    j.distance_m, radius_m, e.accuracy_m
+                ),
+            ),
+            Verdict::Uncertain => push(
+                FlagCode::UncertainLocation,
+                format!(
+                    "{:.0} m from the place with a {radius_m:.0} m radius; the {:.0} m accuracy \
+                     circle straddles the fence",
+                    j.distance_m, e.accuracy_m
+                ),
+            ),
+        },
+        None => push(
+            FlagCode::NoAssignment,
+            e.no_place_reason
+                .clone()
+                .unwrap_or_else(|| "no place to work is set for this day".to_owned()),
+        ),
+    }
+
+    if e.accuracy_m > t.low_accuracy_m {
+        push(
+            FlagCode::LowAccuracy,
+            format!(
+                "accuracy {:.0} m is worse than {:.0} m",
+                e.accuracy_m, t.low_accuracy_m
+            ),
+        );
+    }
+    if e.is_mock {
+        push(
+            FlagCode::MockLocation,
+            "the phone reported that the location came from a mock provider".to_owned(),
+        );
+    }
+
+    let delay = e.received_at - e.captured_at;
+    let trusted_time = if delay < -t.future_tolerance {
+        push(
+            FlagCode::ClockSkew,
+            format!(
+                "captured {} after the server's time: the phone's clock is ahead",
+                describe_duration(delay)
+            ),
+        );
+        false
+    } else if delay > t.offline_window {
+        push(
+            FlagCode::ClockSkew,
+            format!(
+                "captured {} before it was received, beyond the {} h offline window",
+                describe_duration(delay),
+                t.offline_window.num_hours()
+            ),
+        );
+        false
+    } else {
+        if delay > t.offline_after {
+            push(
+                FlagCode::OfflineLate,
+                format!(
+                    "sent {} after capture, within the {} h offline window",
+                    describe_duration(delay),
+                    t.offline_window.num_hours()
+                ),
+            );
+        }
+        true
+    };
+    let counted_at = if trusted_time {
+        e.captured_at
+    } else {
+        e.received_at
+    };
+
+    if let Some(prev) = e.previous {
+        let metres = prev.position.distance_m(&e.position);
+        let seconds = (counted_at - prev.at)
+            .abs()
+            .to_std()
+            .map_or(0.0, |d| d.as_secs_f64());
+        let kmh = if seconds > 0.0 {
+            metres / seconds * 3.6
+        } else {
+            f64::INFINITY
+        };
+        if metres > t.min_travel_m && kmh > t.max_speed_kmh {
+            push(
+                FlagCode::ImpossibleTravel,
+                format!(
+                    "{:.1} km from the previous check-in {} min earlier: {} km/h, above {:.0} km/h",
+                    metres / 1000.0,
+                    minutes(counted_at - prev.at),
+                    if kmh.is_finite() {
+                        format!("{kmh:.0}")
+                    } else {
+                        "instant".to_owned()
+                    },
+                    t.max_speed_kmh
+                ),
+            );
+        }
+    }
+
+    match &e.duplicate {
+        None => {}
+        Some(DuplicateOf::Own { at, distance }) => push(
+            FlagCode::DuplicateSelfie,
+            format!(
+                "the selfie matches this employee's selfie of {} (difference {distance} of 64 bits)",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ),
+        Some(DuplicateOf::Colleague { distance }) => push(
+            FlagCode::DuplicateSelfie,
+            format!(
+                "the selfie matches a colleague's selfie at the same place today (difference \
+                 {distance} of 64 bits)"
+            ),
+        ),
+    }
+
+    match &e.device {
+        DeviceStatus::Unknown | DeviceStatus::Bound => {}
+        DeviceStatus::New => push(
+            FlagCode::NewDevice,
+            "sent from a device other than the one bound to this employee".to_owned(),
+        ),
+        DeviceStatus::SharedWith { other_employee } => push(
+            FlagCode::SharedDevice,
+            format!("the device is bound to another employee ({other_employee})"),
+        ),
+    }
+
+    if let Some(why) = &e.outside_window {
+        push(FlagCode::OutsideWindow, why.clone());
+    }
+
+    let status = if flags.iter().any(|f| f.code.needs_review()) {
+        Status::Flagged
+    } else {
+        Status::Accepted
+    };
+    Outcome {
+        flags,
+        status,
+        counted_at,
+    }
+}
+
+/// A 64-bit perceptual hash of a selfie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PerceptualHash(pub u64);
+
+impl PerceptualHash {
+    /// How many bits differ.
+    #[must_use]
+    pub fn distance(self, other: PerceptualHash) -> u32 {
+        (self.0 ^ other.0).count_ones()
+    }
+
+    /// Sixteen lower-case hex digits (the stored form).
+    #[must_use]
+    pub fn to_hex(self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    pub fn from_hex(s: &str) -> Result<Self, UnknownValue> {
+        u64::from_str_radix(s, 16)
+            .map(PerceptualHash)
+            .map_err(|_| UnknownValue(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use crate::geofence::{Fence, Fix, judge};
+
+    fn at(lat: f64, lon: f64) -> Coordinates {
+        Coordinates::new(lat, lon).unwrap()
+    }
+
+    fn time(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
+
+    fn evidence(lat: f64, lon: f64, accuracy_m: f64) -> Evidence {
+        let office = at(OFFICE.0, OFFICE.1);
+        let fence = Fence::circle(office, 100.0).unwrap();
+        let position = at(lat, lon);
+        let j = judge(&Fix::new(position, accuracy_m).unwrap(), &fence);
+        Evidence {
+            received_at: time("2026-11-02T00:21:10Z"),
+            captured_at: time("2026-11-02T00:21:09Z"),
+            position,
+            accuracy_m,
+            is_mock: false,
+            judgement: Some((j, 100.0)),
+            no_place_reason: None,
+            previous: None,
+            device: DeviceStatus::Bound,
+            duplicate: None,
+            outside_window: None,
+        }
+    }
+
+    fn codes(o: &Outcome) -> Vec<FlagCode> {
+        o.flags.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn an_honest_check_in_at_the_office_is_accepted_without_flags() {
+        let o = evaluate(&evidence(-6.872_0, 107.542_0, 12.5), &Thresholds::default());
+        assert_eq!(o.flags, vec![]);
+        assert_eq!(o.status, Status::Accepted);
+        assert_eq!(o.counted_at, time("2026-11-02T00:21:09Z"));
+    }
+
+    #[test]
+    fn outside_and_uncertain_fixes_are_flagged_with_their_distance() {
+        let o = evaluate(&evidence(-6.862, 107.542_038, 10.0), &Thresholds::default());
+        assert_eq!(codes(&o), vec![FlagCode::OutsideGeofence]);
+        assert_eq!(o.status, Status::Flagged);
+        assert!(
+            o.flags[0].detail.starts_with("1126 m from the place"),
+            "{}",
+            o.flags[0].detail
+        );
+        // About 111 m north of the office with 30 m accuracy.
+        let o = evaluate(
+            &evidence(-6.871_18, 107.542_038, 30.0),
+            &Thresholds::default(),
+        );
+        assert_eq!(codes(&o), vec![FlagCode::UncertainLocation]);
+    }
+
+    #[test]
+    fn low_accuracy_and_mock_location_are_flagged() {
+        let mut e = evidence(-6.872_183, 107.542_038, 180.0);
+        e.is_mock = true;
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(
+            codes(&o),
+            vec![FlagCode::LowAccuracy, FlagCode::MockLocation]
+        );
+        assert_eq!(o.flags[0].detail, "accuracy 180 m is worse than 100 m");
+    }
+
+    #[test]
+    fn a_late_send_within_the_window_is_labelled_not_queued_for_review() {
+        let mut e = evidence(-6.872_183, 107.542_038, 10.0);
+        e.received_at = time("2026-11-02T03:00:00Z");
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(codes(&o), vec![FlagCode::OfflineLate]);
+        assert_eq!(o.status, Status::Accepted);
+        assert_eq!(o.counted_at, e.captured_at);
+    }
+
+    #[test]
+    fn captures_in_the_future_or_beyond_the_window_are_clock_skew_and_count_when_received() {
+        let mut e = evidence(-6.872_183, 107.542_038, 10.0);
+        e.captured_at = time("2026-11-02T00:30:00Z");
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(codes(&o), vec![FlagCode::ClockSkew]);
+        assert_eq!(o.counted_at, e.received_at);
+        // One minute ahead is clock drift, not skew.
+        e.captured_at = time("2026-11-02T00:22:10Z");
+        assert_eq!(codes(&evaluate(&e, &Thresholds::default())), vec![]);
+        e.captured_at = time("2026-11-01T12:21:09Z");
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(codes(&o), vec![FlagCode::ClockSkew]);
+        assert_eq!(o.status, Status::Flagged);
+        // Exactly at the window's edge is still offline_late.
+        e.captured_at = time("2026-11-01T12:21:10Z");
+        assert_eq!(
+            codes(&evaluate(&e, &Thresholds::default())),
+            vec![FlagCode::OfflineLate]
+        );
+    }
+
+    #[test]
+    fn impossible_travel_needs_both_speed_and_distance() {
+        let mut e = evidence(-6.872_183, 107.542_038, 10.0);
+        // Bandung, about 9 km away, 2 minutes earlier: 270 km/h.
+        e.previous = Some(PreviousFix {
+            at: time("2026-11-02T00:19:09Z"),
+            position: at(-6.902_477, 107.618_810),
+        });
+        assert_eq!(
+            codes(&evaluate(&e, &Thresholds::default())),
+            vec![FlagCode::ImpossibleTravel]
+        );
+        // The same trip in 10 minutes: 55 km/h.
+        e.previous = Some(PreviousFix {
+            at: time("2026-11-02T00:11:09Z"),
+            position: at(-6.902_477, 107.618_810),
+        });
+        assert_eq!(codes(&evaluate(&e, &Thresholds::default())), vec![]);
+        // 800 m in 10 seconds is fast but short: GPS jumps do that.
+        e.previous = Some(PreviousFix {
+            at: time("2026-11-02T00:20:59Z"),
+            position: at(-6.879_4, 107.542_038),
+        });
+        assert_eq!(codes(&evaluate(&e, &Thresholds::default())), vec![]);
+    }
+
+    #[test]
+    fn devices_and_duplicates_and_windows_and_missing_places_are_flagged() {
+        let mut e = evidence(-6.872_183, 107.542_038, 10.0);
+        e.device = DeviceStatus::New;
+        e.duplicate = Some(DuplicateOf::Colleague { distance: 3 });
+        e.outside_window = Some("07:00 is before the check-in window opens at 06:00".into());
+        e.judgement = None;
+        e.no_place_reason = Some("a national holiday".into());
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(
+            codes(&o),
+            vec![
+                FlagCode::NoAssignment,
+                FlagCode::DuplicateSelfie,
+                FlagCode::NewDevice,
+                FlagCode::OutsideWindow
+            ]
+        );
+        e.device = DeviceStatus::SharedWith {
+            other_employee: "Budi".into(),
+        };
+        assert!(codes(&evaluate(&e, &Thresholds::default())).contains(&FlagCode::SharedDevice));
+    }
+
+    #[test]
+    fn every_flag_code_round_trips_through_its_name() {
+        for code in FlagCode::ALL {
+            assert_eq!(code.as_str().parse::<FlagCode>().unwrap(), code);
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        }
+    }
+
+    #[test]
+    fn perceptual_hashes_measure_differing_bits() {
+        let a = PerceptualHash(0xff00_ff00_ff00_ff00);
+        let b = PerceptualHash(0xff00_ff00_ff00_ff0f);
+        assert_eq!(a.distance(b), 4);
+        assert_eq!(PerceptualHash::from_hex(&a.to_hex()).unwrap(), a);
+    }
+}
