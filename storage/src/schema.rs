@@ -105,11 +105,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (device_id) {
+        device_id -> Text,
+        employee_id -> Text,
+        bound_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    check_ins (id) {
+        id -> Text,
+        employee_id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        kind -> Text,
+        received_at -> Timestamp,
+        captured_at -> Timestamp,
+        counted_at -> Timestamp,
+        local_date -> Text,
+        timezone -> Text,
+        latitude -> Double,
+        longitude -> Double,
+        accuracy_m -> Double,
+        altitude_m -> Nullable<Double>,
+        is_mock -> Bool,
+        device_id -> Nullable<Text>,
+        place_kind -> Nullable<Text>,
+        place_id -> Nullable<Text>,
+        place_name -> Nullable<Text>,
+        place_radius_m -> Nullable<Double>,
+        distance_m -> Nullable<Double>,
+        geofence -> Nullable<Text>,
+        flags_json -> Text,
+        status -> Text,
+        photo_key -> Text,
+        thumbnail_key -> Text,
+        photo_sha256 -> Text,
+        photo_phash -> Text,
+        exif_captured_at -> Nullable<Timestamp>,
+        exif_latitude -> Nullable<Double>,
+        exif_longitude -> Nullable<Double>,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
 diesel::joinable!(employees -> units (unit_id));
 diesel::joinable!(users -> employees (employee_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(check_ins -> employees (employee_id));
+diesel::joinable!(devices -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -120,4 +166,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     audit_log,
     app_secrets,
+    devices,
+    check_ins,
 );
