@@ -59,6 +59,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, Ap
     })
 }
 
+/// Every JSON body of this API is an object. serde would read a struct from an array too
+/// (`[null, null]` as a patch that changes nothing), so well-formed JSON of another kind is
+/// refused here, naming the body.
+fn require_object(body: &[u8]) -> Result<(), ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') || serde_json::from_slice::<serde_json::Value>(body).is_err() {
+        return Ok(());
+    }
+    Err(ApiError::field("body", "must be a JSON object"))
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -98,6 +109,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "the body is empty; JSON expected".into(),
                 ));
             }
+            require_object(&body)?;
             parse_json(&body, "body").map(Json)
         })
     }
@@ -142,6 +154,18 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(field_of(err), "inner.n");
+    }
+
+    #[test]
+    fn well_formed_json_that_is_not_an_object_is_refused() {
+        for body in [&b"[null, null]"[..], b" 42", b"\"text\"", b"null"] {
+            assert_eq!(field_of(require_object(body).unwrap_err()), "body");
+        }
+        assert!(require_object(b" {\"a\": 1}").is_ok());
+        assert!(
+            require_object(b"[1,").is_ok(),
+            "malformed JSON is left to the parser (400)"
+        );
     }
 
     #[test]

@@ -5,9 +5,11 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod selfie;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod sweep;
 pub mod telemetry;
 
 pub use settings::Settings;

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hadir_api::auth::PasswordService;
 use hadir_api::startup::{self, Application};
-use hadir_api::{Settings, telemetry};
+use hadir_api::{AppState, Settings, telemetry};
 use hadir_domain::{Password, Role, Username};
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +26,12 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Delete photo objects that no check-in refers to and that are older than the grace
+    /// period (`check_ins.sweep_grace_s` unless `--grace-s` says otherwise), then exit.
+    Sweep {
+        #[arg(long)]
+        grace_s: Option<u64>,
+    },
     /// Manage accounts.
     Admin {
         #[command(subcommand)]
@@ -70,6 +77,7 @@ fn main() -> ExitCode {
             Command::Migrate => startup::connect_database(&settings).await.map(|_| {
                 println!("migrations are up to date");
             }),
+            Command::Sweep { grace_s } => sweep(&settings, grace_s).await,
             Command::Admin {
                 command: AdminCommand::Create { username, role },
             } => admin_create(&settings, &username, &role).await,
@@ -85,7 +93,16 @@ fn main() -> ExitCode {
 }
 
 async fn serve(settings: &Settings) -> Result<(), startup::StartupError> {
-    let app = Application::build(settings).await?;
+    let state = AppState::init(settings).await?;
+    let interval = settings.check_ins.sweep_interval_s;
+    if interval > 0 {
+        hadir_api::sweep::spawn_periodic(
+            state.clone(),
+            Duration::from_secs(interval),
+            Duration::from_secs(settings.check_ins.sweep_grace_s),
+        );
+    }
+    let app = Application::with_state(settings, state)?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.server.host, app.port()),
         "hadir is listening"
@@ -93,6 +110,21 @@ async fn serve(settings: &Settings) -> Result<(), startup::StartupError> {
     app.run_until_stopped()
         .await
         .map_err(|e| startup::StartupError(format!("server: {e}")))
+}
+
+async fn sweep(settings: &Settings, grace_s: Option<u64>) -> Result<(), startup::StartupError> {
+    let state = AppState::init(settings).await?;
+    let grace = Duration::from_secs(grace_s.unwrap_or(settings.check_ins.sweep_grace_s));
+    let report = hadir_api::sweep::sweep(&state, grace)
+        .await
+        .map_err(|e| startup::StartupError(format!("sweep: {e}")))?;
+    println!(
+        "examined {} objects older than {}s; deleted {} without a check-in",
+        report.examined,
+        grace.as_secs(),
+        report.deleted
+    );
+    Ok(())
 }
 
 async fn admin_create(

@@ -19,6 +19,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub photos: PhotoSettings,
     pub auth: AuthSettings,
+    pub check_ins: CheckInSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -174,6 +175,97 @@ impl Default for AuthSettings {
             argon2_parallelism: 1,
             hash_concurrency: 0,
             hash_queue_timeout_ms: 5000,
+        }
+    }
+}
+
+/// Check-ins: the upload limit, the selfie pipeline and the thresholds behind the flags.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckInSettings {
+    /// The largest check-in request (meta and selfie together); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Most check-ins in one batch request (its body may be this many times `max_body_bytes`).
+    pub max_batch_items: usize,
+    /// Long edge of the stored selfie.
+    pub stored_long_edge_px: u32,
+    /// Long edge of the review thumbnail.
+    pub thumbnail_long_edge_px: u32,
+    /// Widest or tallest selfie decoded.
+    pub max_side_px: u32,
+    /// Most pixels a selfie may have.
+    pub max_pixels: u64,
+    /// Accuracy worse than this earns `low_accuracy`.
+    pub low_accuracy_m: f64,
+    /// Faster than this between two check-ins (over `min_travel_m`) is `impossible_travel`.
+    pub max_speed_kmh: f64,
+    pub min_travel_m: f64,
+    /// A capture up to this far ahead of the server's clock is drift, not `clock_skew`.
+    pub future_tolerance_s: i64,
+    /// Sent this long after capture, a check-in is `offline_late`.
+    pub offline_after_s: i64,
+    /// Captures older than this when received are `clock_skew`.
+    pub offline_window_h: i64,
+    /// Perceptual-hash distance (of 64 bits) up to which two selfies are the same.
+    pub duplicate_max_distance: u32,
+    /// How far back an employee's own selfies are compared.
+    pub duplicate_lookback_days: i64,
+    /// The time zone of check-ins that have no place (IANA name).
+    pub default_timezone: String,
+    /// An object without a check-in row is deleted once it is this old.
+    pub sweep_grace_s: u64,
+    /// How often the server sweeps orphaned objects; 0 turns the periodic sweep off.
+    pub sweep_interval_s: u64,
+}
+
+impl Default for CheckInSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 3 * 1024 * 1024,
+            max_batch_items: 20,
+            stored_long_edge_px: 1280,
+            thumbnail_long_edge_px: 160,
+            max_side_px: 8000,
+            max_pixels: 24_000_000,
+            low_accuracy_m: 100.0,
+            max_speed_kmh: 150.0,
+            min_travel_m: 1000.0,
+            future_tolerance_s: 120,
+            offline_after_s: 600,
+            offline_window_h: 12,
+            duplicate_max_distance: 10,
+            duplicate_lookback_days: 30,
+            default_timezone: "Asia/Jakarta".into(),
+            sweep_grace_s: 3600,
+            sweep_interval_s: 900,
+        }
+    }
+}
+
+impl CheckInSettings {
+    /// The flag thresholds for the domain.
+    #[must_use]
+    pub fn thresholds(&self) -> hadir_domain::checkin::Thresholds {
+        hadir_domain::checkin::Thresholds {
+            low_accuracy_m: self.low_accuracy_m,
+            max_speed_kmh: self.max_speed_kmh,
+            min_travel_m: self.min_travel_m,
+            future_tolerance: chrono::TimeDelta::seconds(self.future_tolerance_s),
+            offline_after: chrono::TimeDelta::seconds(self.offline_after_s),
+            offline_window: chrono::TimeDelta::hours(self.offline_window_h),
+            duplicate_max_distance: self.duplicate_max_distance,
+        }
+    }
+
+    /// The selfie pipeline's limits.
+    #[must_use]
+    pub fn pipeline(&self) -> crate::selfie::PipelineLimits {
+        crate::selfie::PipelineLimits {
+            max_side_px: self.max_side_px,
+            max_pixels: self.max_pixels,
+            stored_long_edge_px: self.stored_long_edge_px,
+            thumbnail_long_edge_px: self.thumbnail_long_edge_px,
+            jpeg_quality: 85,
         }
     }
 }
@@ -417,6 +509,84 @@ impl Settings {
             a.hash_queue_timeout_ms > 0,
             &["auth", "hash_queue_timeout_ms"],
             "must be positive",
+        );
+
+        let ci = &self.check_ins;
+        check(
+            (64 * 1024..=64 * 1024 * 1024).contains(&ci.max_body_bytes),
+            &["check_ins", "max_body_bytes"],
+            "must be 65536 to 67108864",
+        );
+        check(
+            (1..=100).contains(&ci.max_batch_items),
+            &["check_ins", "max_batch_items"],
+            "must be 1 to 100",
+        );
+        check(
+            (160..=4096).contains(&ci.stored_long_edge_px),
+            &["check_ins", "stored_long_edge_px"],
+            "must be 160 to 4096",
+        );
+        check(
+            (32..=512).contains(&ci.thumbnail_long_edge_px),
+            &["check_ins", "thumbnail_long_edge_px"],
+            "must be 32 to 512",
+        );
+        check(
+            (256..=20_000).contains(&ci.max_side_px),
+            &["check_ins", "max_side_px"],
+            "must be 256 to 20000",
+        );
+        check(
+            (65_536..=100_000_000).contains(&ci.max_pixels),
+            &["check_ins", "max_pixels"],
+            "must be 65536 to 100000000",
+        );
+        for (value, key) in [
+            (ci.low_accuracy_m, "low_accuracy_m"),
+            (ci.max_speed_kmh, "max_speed_kmh"),
+            (ci.min_travel_m, "min_travel_m"),
+        ] {
+            check(
+                value.is_finite() && value > 0.0,
+                &["check_ins", key],
+                "must be a positive number",
+            );
+        }
+        check(
+            (0..=3600).contains(&ci.future_tolerance_s),
+            &["check_ins", "future_tolerance_s"],
+            "must be 0 to 3600",
+        );
+        check(
+            (0..=86_400).contains(&ci.offline_after_s),
+            &["check_ins", "offline_after_s"],
+            "must be 0 to 86400",
+        );
+        check(
+            (1..=168).contains(&ci.offline_window_h),
+            &["check_ins", "offline_window_h"],
+            "must be 1 to 168 hours",
+        );
+        check(
+            ci.duplicate_max_distance <= 32,
+            &["check_ins", "duplicate_max_distance"],
+            "must be 0 to 32",
+        );
+        check(
+            (1..=366).contains(&ci.duplicate_lookback_days),
+            &["check_ins", "duplicate_lookback_days"],
+            "must be 1 to 366",
+        );
+        check(
+            ci.default_timezone.parse::<chrono_tz::Tz>().is_ok(),
+            &["check_ins", "default_timezone"],
+            "must be an IANA time zone such as Asia/Jakarta",
+        );
+        check(
+            ci.sweep_grace_s >= 60,
+            &["check_ins", "sweep_grace_s"],
+            "must be at least 60 seconds",
         );
 
         check(

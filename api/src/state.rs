@@ -7,6 +7,8 @@ use hadir_domain::PhotoStore;
 use hadir_storage::Database;
 
 use crate::auth::{PasswordService, TokenService};
+use crate::selfie::CpuPool;
+use crate::settings::CheckInSettings;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -18,4 +20,8 @@ pub struct AppState {
     pub json_limit: usize,
     /// How long a photo link stays valid.
     pub link_expiry: Duration,
+    /// Check-in limits and flag thresholds.
+    pub check_in: Arc<CheckInSettings>,
+    /// Where image work runs: bounded, off the async workers.
+    pub cpu: CpuPool,
 }

@@ -262,6 +262,22 @@ pub struct Outcome {
     pub counted_at: DateTime<Utc>,
 }
 
+/// The instant a check-in counts for: its capture time when that can be trusted (not in the
+/// future beyond the tolerance, not older than the offline window), else its receipt time.
+#[must_use]
+pub fn counted_at(
+    received_at: DateTime<Utc>,
+    captured_at: DateTime<Utc>,
+    t: &Thresholds,
+) -> DateTime<Utc> {
+    let delay = received_at - captured_at;
+    if delay < -t.future_tolerance || delay > t.offline_window {
+        received_at
+    } else {
+        captured_at
+    }
+}
+
 fn minutes(delta: TimeDelta) -> i64 {
     delta.num_minutes()
 }
@@ -328,7 +344,7 @@ pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
     }
 
     let delay = e.received_at - e.captured_at;
-    let trusted_time = if delay < -t.future_tolerance {
+    if delay < -t.future_tolerance {
         push(
             FlagCode::ClockSkew,
             format!(
@@ -336,7 +352,6 @@ pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
                 describe_duration(delay)
             ),
         );
-        false
     } else if delay > t.offline_window {
         push(
             FlagCode::ClockSkew,
@@ -346,25 +361,17 @@ pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
                 t.offline_window.num_hours()
             ),
         );
-        false
-    } else {
-        if delay > t.offline_after {
-            push(
-                FlagCode::OfflineLate,
-                format!(
-                    "sent {} after capture, within the {} h offline window",
-                    describe_duration(delay),
-                    t.offline_window.num_hours()
-                ),
-            );
-        }
-        true
-    };
-    let counted_at = if trusted_time {
-        e.captured_at
-    } else {
-        e.received_at
-    };
+    } else if delay > t.offline_after {
+        push(
+            FlagCode::OfflineLate,
+            format!(
+                "sent {} after capture, within the {} h offline window",
+                describe_duration(delay),
+                t.offline_window.num_hours()
+            ),
+        );
+    }
+    let counted_at = counted_at(e.received_at, e.captured_at, t);
 
     if let Some(prev) = e.previous {
         let metres = prev.position.distance_m(&e.position);

@@ -1,6 +1,7 @@
 //! The route table. One macro produces both the actix configuration and `ROUTES`, the list the
 //! contract test compares with `openapi.yaml`, so the two cannot drift apart.
 
+mod check_ins;
 mod health;
 mod session;
 mod users;
@@ -38,6 +39,10 @@ routes! {
     "/api/v1/auth/logout" => { post: session::logout },
     "/api/v1/users" => { get: users::list, post: users::create },
     "/api/v1/users/{id}" => { get: users::get, patch: users::update },
+    "/api/v1/check-ins" => { post: check_ins::create },
+    "/api/v1/check-ins/batch" => { post: check_ins::batch },
+    "/api/v1/check-ins/{id}" => { get: check_ins::get },
+    "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
 
 fn method_not_allowed(allowed: &[&str]) -> HttpResponse {

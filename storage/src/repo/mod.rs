@@ -2,6 +2,8 @@
 //! in one transaction (`Database::transaction`) or run one alone (`Database::run`).
 
 pub mod audit;
+pub mod check_ins;
+pub mod org;
 pub mod secrets;
 pub mod sessions;
 pub mod users;

@@ -152,3 +152,45 @@ async fn the_spec_is_served_as_written() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
     assert_eq!(served, on_disk);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_has_exactly_the_properties_the_spec_names() {
+    let spec = spec();
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let mut meta = hadir_tests::meta_at(hadir_tests::CIMAHI.0 + 0.002, hadir_tests::CIMAHI.1, 10.0);
+    meta["device_id"] = json!("a1b2c3");
+    let res = app
+        .post_check_in(
+            &budi.tokens.access,
+            &meta,
+            hadir_tests::photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(keys(&body), properties(&spec, "CheckIn"));
+    assert_eq!(keys(&body["place"]), properties(&spec, "Place"));
+    assert_eq!(keys(&body["flags"][0]), properties(&spec, "Flag"));
+    let page: Value = app
+        .get("/api/v1/me/check-ins", &budi.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&page), properties(&spec, "CheckInList"));
+    let codes: BTreeSet<String> = hadir_domain::checkin::FlagCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
+    let documented: BTreeSet<String> = spec["components"]["schemas"]["Flag"]["properties"]["code"]
+        ["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes, documented, "every flag code is documented");
+}

@@ -8,6 +8,7 @@
 )]
 
 mod auth;
+mod check_ins;
 mod contract;
 mod errors;
 mod health;

@@ -1,0 +1,519 @@
+//! The selfie pipeline: bytes from a phone in, a clean upright JPEG, a thumbnail and hashes out.
+//!
+//! Order matters. The bytes are sniffed (the declared type is ignored), the header is checked
+//! against pixel and memory limits before any pixel is decoded (a decompression bomb is refused
+//! in microseconds), EXIF is read as evidence, then the image is decoded, turned upright,
+//! scaled down and encoded anew. The stored JPEG is made from pixels only: no EXIF, no GPS, no
+//! trailing bytes of the original can survive.
+//!
+//! All of this is CPU work: callers run it through [`CpuPool`], never on an async worker.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hadir_domain::checkin::PerceptualHash;
+use image::codecs::jpeg::JpegEncoder;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use image_hasher::{HashAlg, HasherConfig};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+/// Limits and output sizes of the pipeline (settings under `[photos]`).
+#[derive(Clone, Copy, Debug)]
+pub struct PipelineLimits {
+    /// Widest and tallest picture decoded, in pixels.
+    pub max_side_px: u32,
+    /// Most pixels decoded (width x height).
+    pub max_pixels: u64,
+    /// Long edge of the stored photo.
+    pub stored_long_edge_px: u32,
+    /// Long edge of the thumbnail.
+    pub thumbnail_long_edge_px: u32,
+    /// JPEG quality of the stored photo (1-100).
+    pub jpeg_quality: u8,
+}
+
+impl Default for PipelineLimits {
+    fn default() -> Self {
+        Self {
+            max_side_px: 8_000,
+            max_pixels: 24_000_000,
+            stored_long_edge_px: 1280,
+            thumbnail_long_edge_px: 160,
+            jpeg_quality: 85,
+        }
+    }
+}
+
+/// Why the bytes are not a usable selfie. Each maps to a 415 or 422 with its own message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelfieError {
+    #[error("the selfie is empty")]
+    Empty,
+    #[error("the selfie is not an image (neither JPEG nor PNG by its bytes)")]
+    NotAnImage,
+    #[error("the selfie is {0}, which is not accepted; send JPEG or PNG")]
+    UnsupportedFormat(String),
+    #[error("the selfie is {width}x{height} pixels, over the limit of {limit}")]
+    TooManyPixels {
+        width: u32,
+        height: u32,
+        limit: String,
+    },
+    #[error("the selfie is truncated: the JPEG has no end marker")]
+    Truncated,
+    #[error("the selfie cannot be decoded: {0}")]
+    Corrupt(String),
+}
+
+impl SelfieError {
+    /// Whether the answer is 415 (not an image at all) rather than 422 (a broken image).
+    #[must_use]
+    pub fn is_unsupported_type(&self) -> bool {
+        matches!(
+            self,
+            SelfieError::NotAnImage | SelfieError::UnsupportedFormat(_)
+        )
+    }
+}
+
+/// What EXIF said, kept as evidence (the stored photo carries none of it).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExifEvidence {
+    /// `DateTimeOriginal`, as the camera wrote it (no zone).
+    pub captured_at: Option<NaiveDateTime>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// A selfie made safe to store.
+#[derive(Clone, Debug)]
+pub struct ProcessedSelfie {
+    /// The stored photo: upright, long edge within the limit, JPEG without metadata.
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// A small JPEG for review lists.
+    pub thumbnail: Vec<u8>,
+    /// SHA-256 of the bytes the phone sent (hex): with the meta, what tells a retry from a
+    /// conflicting reuse of a client id.
+    pub original_sha256: String,
+    /// SHA-256 of `jpeg` (hex).
+    pub sha256: String,
+    pub phash: PerceptualHash,
+    pub exif: ExifEvidence,
+    /// `jpeg` or `png`: what the bytes were.
+    pub source_format: &'static str,
+}
+
+/// Hex SHA-256.
+#[must_use]
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Runs the whole pipeline on `bytes`.
+pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie, SelfieError> {
+    if bytes.is_empty() {
+        return Err(SelfieError::Empty);
+    }
+    let format = image::guess_format(bytes).map_err(|_| SelfieError::NotAnImage)?;
+    let source_format = match format {
+        ImageFormat::Jpeg => {
+            if jpeg_end(bytes).is_none() {
+                return Err(SelfieError::Truncated);
+            }
+            "jpeg"
+        }
+        ImageFormat::Png => "png",
+        other => {
+            return Err(SelfieError::UnsupportedFormat(
+                other
+                    .extensions_str()
+                    .first()
+                    .copied()
+                    .unwrap_or("?")
+                    .to_uppercase(),
+            ));
+        }
+    };
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_side_px);
+    decoder_limits.max_image_height = Some(limits.max_side_px);
+    // RGBA at 4 bytes a pixel, plus room for the decoder's own buffers.
+    decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(6));
+    reader.limits(decoder_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(&e))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(SelfieError::TooManyPixels {
+            width,
+            height,
+            limit: format!("{} pixels", limits.max_pixels),
+        });
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let exif = decoder
+        .exif_metadata()
+        .ok()
+        .flatten()
+        .map(|raw| read_exif(&raw))
+        .unwrap_or_default();
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
+    img.apply_orientation(orientation);
+
+    let stored = shrink(&img, limits.stored_long_edge_px);
+    let (width, height) = (stored.width(), stored.height());
+    let jpeg = encode_jpeg(&stored, limits.jpeg_quality)?;
+    let thumb = shrink(&stored, limits.thumbnail_long_edge_px);
+    let thumbnail = encode_jpeg(&thumb, 75)?;
+    let phash = perceptual_hash(&thumb);
+
+    Ok(ProcessedSelfie {
+        sha256: sha256_hex(&jpeg),
+        original_sha256: sha256_hex(bytes),
+        jpeg,
+        width,
+        height,
+        thumbnail,
+        phash,
+        exif,
+        source_format,
+    })
+}
+
+fn decode_error(e: &image::ImageError) -> SelfieError {
+    match e {
+        image::ImageError::Limits(_) => SelfieError::TooManyPixels {
+            width: 0,
+            height: 0,
+            limit: "the decoder's limits".into(),
+        },
+        image::ImageError::Unsupported(u) => SelfieError::UnsupportedFormat(u.to_string()),
+        other => SelfieError::Corrupt(other.to_string()),
+    }
+}
+
+/// The image scaled so that its long edge is at most `long_edge` (never enlarged).
+fn shrink(img: &DynamicImage, long_edge: u32) -> DynamicImage {
+    if img.width().max(img.height()) <= long_edge {
+        return DynamicImage::ImageRgb8(img.to_rgb8());
+    }
+    // Triangle filtering is sharp enough for faces at these sizes and several times cheaper
+    // than Lanczos.
+    DynamicImage::ImageRgb8(
+        img.resize(long_edge, long_edge, FilterType::Triangle)
+            .to_rgb8(),
+    )
+}
+
+fn encode_jpeg(img: &DynamicImage, quality: u8) -> Result<Vec<u8>, SelfieError> {
+    let mut out = Vec::with_capacity(64 * 1024);
+    JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(img)
+        .map_err(|e| SelfieError::Corrupt(format!("re-encoding failed: {e}")))?;
+    Ok(out)
+}
+
+/// A 64-bit gradient hash: robust to rescaling and recompression, different for other faces.
+fn perceptual_hash(img: &DynamicImage) -> PerceptualHash {
+    let hasher = HasherConfig::new()
+        .hash_size(8, 8)
+        .hash_alg(HashAlg::Gradient)
+        .to_hasher();
+    let hash = hasher.hash_image(img);
+    let mut bits = [0u8; 8];
+    for (dst, src) in bits.iter_mut().zip(hash.as_bytes()) {
+        *dst = *src;
+    }
+    PerceptualHash(u64::from_be_bytes(bits))
+}
+
+/// The offset just past a JPEG's end-of-image marker, walking its segments and entropy-coded
+/// scans; `None` when the data ends first (a truncated upload).
+#[must_use]
+pub fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
+        return None;
+    }
+    let mut i = 2;
+    loop {
+        // Markers may be padded with extra 0xFF bytes.
+        while *bytes.get(i)? == 0xFF && *bytes.get(i + 1)? == 0xFF {
+            i += 1;
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        i += 2;
+        match marker {
+            0xD9 => return Some(i),
+            0x01 | 0xD0..=0xD7 => {}
+            _ => {
+                let len = usize::from(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]));
+                if len < 2 {
+                    return None;
+                }
+                i += len;
+                if marker == 0xDA {
+                    // Entropy-coded data runs to the next marker that is neither a stuffed
+                    // 0xFF00 nor a restart marker.
+                    loop {
+                        let b = *bytes.get(i)?;
+                        if b == 0xFF {
+                            let next = *bytes.get(i + 1)?;
+                            if next != 0x00 && !(0xD0..=0xD7).contains(&next) && next != 0xFF {
+                                break;
+                            }
+                            i += if next == 0xFF { 1 } else { 2 };
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads capture time and GPS position from a raw EXIF block; anything unreadable is absent.
+fn read_exif(raw: &[u8]) -> ExifEvidence {
+    let raw = raw.strip_prefix(b"Exif\0\0").unwrap_or(raw);
+    // Phones write EXIF with small defects (a stray next-IFD offset, say): keep what parses.
+    let parsed = exif::Reader::new()
+        .continue_on_error(true)
+        .read_raw(raw.to_vec())
+        .or_else(|e| e.distill_partial_result(drop));
+    let Ok(exif) = parsed else {
+        return ExifEvidence::default();
+    };
+    for f in exif.fields() {
+        eprintln!("DEBUG {:?} {:?} {:?}", f.tag, f.ifd_num, f.value);
+    }
+    let captured_at = exif
+        .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
+        .and_then(|f| match &f.value {
+            exif::Value::Ascii(v) => v.first().cloned(),
+            _ => None,
+        })
+        .and_then(|ascii| {
+            let text = String::from_utf8(ascii).ok()?;
+            NaiveDateTime::parse_from_str(text.trim_end_matches('\0'), "%Y:%m:%d %H:%M:%S").ok()
+        });
+    let coordinate = |tag, ref_tag, negative: &[u8]| -> Option<f64> {
+        let field = exif.get_field(tag, exif::In::PRIMARY)?;
+        let exif::Value::Rational(parts) = &field.value else {
+            return None;
+        };
+        let [d, m, s] = parts.as_slice() else {
+            return None;
+        };
+        let mut value = d.to_f64() + m.to_f64() / 60.0 + s.to_f64() / 3600.0;
+        if let Some(r) = exif.get_field(ref_tag, exif::In::PRIMARY)
+            && let exif::Value::Ascii(v) = &r.value
+            && v.first()
+                .is_some_and(|s| s.first().is_some_and(|c| negative.contains(c)))
+        {
+            value = -value;
+        }
+        value.is_finite().then_some(value)
+    };
+    ExifEvidence {
+        captured_at,
+        latitude: coordinate(exif::Tag::GPSLatitude, exif::Tag::GPSLatitudeRef, b"S"),
+        longitude: coordinate(exif::Tag::GPSLongitude, exif::Tag::GPSLongitudeRef, b"W"),
+    }
+}
+
+/// A bounded pool for CPU work: at most one job per core runs at once, on tokio's blocking
+/// threads, so image work never stalls an async worker and a burst of uploads queues instead
+/// of multiplying memory.
+#[derive(Clone, Debug)]
+pub struct CpuPool {
+    permits: Arc<Semaphore>,
+}
+
+impl CpuPool {
+    #[must_use]
+    pub fn new(size: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(size.max(1))),
+        }
+    }
+
+    /// Runs `job` on a blocking thread once a permit is free, keeping the caller's span.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, String>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| "the CPU pool is closed".to_owned())?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(job))
+            .await
+            .map_err(|e| format!("a CPU job failed: {e}"))
+    }
+}
+
+/// The EXIF capture time read as local time in `tz`, in UTC.
+#[must_use]
+pub fn exif_time_in(tz: chrono_tz::Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+
+    use super::*;
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/photos")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn run(name: &str) -> Result<ProcessedSelfie, SelfieError> {
+        process(&fixture(name), &PipelineLimits::default())
+    }
+
+    fn has_exif(jpeg: &[u8]) -> bool {
+        jpeg.windows(6).any(|w| w == b"Exif\0\0")
+    }
+
+    #[test]
+    fn a_typical_selfie_is_accepted_and_stored_clean() {
+        let s = run("selfie-a-480x640.jpg").unwrap();
+        assert_eq!((s.width, s.height), (480, 640));
+        assert_eq!(s.source_format, "jpeg");
+        assert!(!has_exif(&s.jpeg));
+        assert_eq!(jpeg_end(&s.jpeg), Some(s.jpeg.len()), "no trailing bytes");
+        let thumb = image::load_from_memory(&s.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (120, 160));
+    }
+
+    #[test]
+    fn a_full_resolution_selfie_is_stored_at_the_long_edge_limit() {
+        let s = run("selfie-a-1080x1440.jpg").unwrap();
+        assert_eq!((s.width, s.height), (960, 1280));
+        let back = image::load_from_memory(&s.jpeg).unwrap();
+        assert_eq!((back.width(), back.height()), (960, 1280));
+    }
+
+    #[test]
+    fn exif_is_read_as_evidence_then_dropped_and_the_photo_is_stored_upright() {
+        let raw = fixture("selfie-a-exif-gps-orientation6.jpg");
+        let stored_sideways = image::load_from_memory(&raw).unwrap();
+        let s = run("selfie-a-exif-gps-orientation6.jpg").unwrap();
+        // Orientation 6 rotates by 90 degrees: width and height swap.
+        assert_eq!(
+            (s.width, s.height),
+            (stored_sideways.height(), stored_sideways.width())
+        );
+        assert!(s.height > s.width, "a portrait selfie stands upright");
+        assert_eq!(
+            s.exif.captured_at,
+            NaiveDateTime::parse_from_str("2026-11-02 07:12:00", "%Y-%m-%d %H:%M:%S").ok()
+        );
+        let (lat, lon) = (s.exif.latitude.unwrap(), s.exif.longitude.unwrap());
+        assert!(
+            (-7.5..-6.5).contains(&lat) && (107.0..108.0).contains(&lon),
+            "{lat},{lon}"
+        );
+        assert!(!has_exif(&s.jpeg));
+        assert!(!s.jpeg.windows(4).any(|w| w == b"GPS\0"));
+    }
+
+    #[test]
+    fn a_resaved_copy_hashes_close_and_another_face_far() {
+        let a = run("selfie-a-480x640.jpg").unwrap().phash;
+        let resaved = run("selfie-a-resaved-360x480-q60.jpg").unwrap().phash;
+        let big = run("selfie-a-1080x1440.jpg").unwrap().phash;
+        let b = run("selfie-b-480x640.jpg").unwrap().phash;
+        let cat = run("not-a-face-cat-480x640.jpg").unwrap().phash;
+        let coffee = run("not-a-face-coffee-480x640.png").unwrap().phash;
+        let limit = hadir_domain::checkin::Thresholds::default().duplicate_max_distance;
+        assert!(a.distance(resaved) <= limit, "{}", a.distance(resaved));
+        assert!(a.distance(big) <= limit, "{}", a.distance(big));
+        for other in [b, cat, coffee] {
+            assert!(a.distance(other) > limit + 6, "{}", a.distance(other));
+        }
+        assert!(b.distance(cat) > limit && cat.distance(coffee) > limit);
+    }
+
+    #[test]
+    fn a_png_is_recognised_by_its_bytes_and_stored_as_jpeg() {
+        let s = run("not-a-face-coffee-480x640.png").unwrap();
+        assert_eq!(s.source_format, "png");
+        assert_eq!(image::guess_format(&s.jpeg).unwrap(), ImageFormat::Jpeg);
+    }
+
+    #[test]
+    fn the_polyglot_loses_its_trailing_bytes() {
+        let raw = fixture("bad-polyglot.jpg");
+        let end = jpeg_end(&raw).unwrap();
+        assert!(end < raw.len(), "the fixture has bytes after its end");
+        let s = run("bad-polyglot.jpg").unwrap();
+        assert_eq!(jpeg_end(&s.jpeg), Some(s.jpeg.len()));
+        for needle in [&b"<?php"[..], b"PK\x03\x04"] {
+            assert!(!s.jpeg.windows(needle.len()).any(|w| w == needle));
+        }
+    }
+
+    #[test]
+    fn hostile_files_are_refused_with_their_reason() {
+        assert_eq!(run("bad-empty.jpg").unwrap_err(), SelfieError::Empty);
+        assert_eq!(
+            run("bad-not-an-image.jpg").unwrap_err(),
+            SelfieError::NotAnImage
+        );
+        assert_eq!(
+            run("bad-truncated.jpg").unwrap_err(),
+            SelfieError::Truncated
+        );
+        assert!(
+            run("bad-not-an-image.jpg")
+                .unwrap_err()
+                .is_unsupported_type()
+        );
+        assert!(!run("bad-truncated.jpg").unwrap_err().is_unsupported_type());
+    }
+
+    #[test]
+    fn the_bomb_is_refused_by_its_header_before_any_pixel_is_decoded() {
+        let raw = fixture("bad-bomb-50000x50000.png");
+        let started = Instant::now();
+        let err = process(&raw, &PipelineLimits::default()).unwrap_err();
+        // Not a timing assertion: the error proves no decode ran (it would have allocated
+        // 2.5 GB first); the time is printed for the curious.
+        eprintln!("bomb refused in {:?}", started.elapsed());
+        assert!(matches!(err, SelfieError::TooManyPixels { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn the_cpu_pool_runs_jobs_and_returns_their_values() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let pool = CpuPool::new(1);
+        let v = rt.block_on(pool.run(|| 40 + 2)).unwrap();
+        assert_eq!(v, 42);
+    }
+}

@@ -1,0 +1,73 @@
+//! The sweeper: deletes photo objects that no check-in refers to once they are old enough.
+//!
+//! Such objects exist because a check-in's photo is stored before its row: a request that dies
+//! between the two (database down, process killed, a conflicting reuse of a client id) leaves
+//! its object behind. The grace period leaves room for a request still in flight.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use hadir_storage::repo::check_ins;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The prefixes the sweeper owns: selfies and their thumbnails.
+pub const PREFIXES: [&str; 2] = ["selfies/", "thumbs/"];
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub examined: usize,
+    pub deleted: usize,
+}
+
+/// Deletes every object under [`PREFIXES`] older than `grace` that no check-in refers to.
+pub async fn sweep(state: &AppState, grace: Duration) -> Result<SweepReport, ApiError> {
+    let cutoff = Utc::now() - TimeDelta::from_std(grace).unwrap_or(TimeDelta::hours(1));
+    let mut report = SweepReport::default();
+    for prefix in PREFIXES {
+        let old: Vec<_> = state
+            .photos
+            .list(prefix)
+            .await?
+            .into_iter()
+            .filter(|o| o.last_modified < cutoff)
+            .collect();
+        report.examined += old.len();
+        if old.is_empty() {
+            continue;
+        }
+        let keys: Vec<String> = old.iter().map(|o| o.key.as_str().to_owned()).collect();
+        let referenced = state
+            .db
+            .run(move |conn| check_ins::referenced_keys(conn, &keys))
+            .await?;
+        for object in old {
+            if !referenced.iter().any(|k| k == object.key.as_str()) {
+                state.photos.delete(&object.key).await?;
+                report.deleted += 1;
+                tracing::info!(key = %object.key, "swept an object without a check-in");
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Sweeps every `interval` until the process ends; failures are logged and tried again later.
+pub fn spawn_periodic(state: AppState, interval: Duration, grace: Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match sweep(&state, grace).await {
+                Ok(report) if report.deleted > 0 => {
+                    tracing::info!(deleted = report.deleted, "periodic sweep done");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "periodic sweep failed"),
+            }
+        }
+    });
+}

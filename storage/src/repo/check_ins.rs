@@ -1,0 +1,230 @@
+//! Check-ins and the devices they come from.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{check_ins, devices};
+use crate::{DbConnection, StorageError};
+
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[diesel(table_name = check_ins)]
+pub struct CheckInRow {
+    pub id: String,
+    pub employee_id: String,
+    pub client_id: String,
+    pub request_hash: String,
+    pub kind: String,
+    pub received_at: NaiveDateTime,
+    pub captured_at: NaiveDateTime,
+    pub counted_at: NaiveDateTime,
+    pub local_date: String,
+    pub timezone: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: f64,
+    pub altitude_m: Option<f64>,
+    pub is_mock: bool,
+    pub device_id: Option<String>,
+    pub place_kind: Option<String>,
+    pub place_id: Option<String>,
+    pub place_name: Option<String>,
+    pub place_radius_m: Option<f64>,
+    pub distance_m: Option<f64>,
+    pub geofence: Option<String>,
+    pub flags_json: String,
+    pub status: String,
+    pub photo_key: String,
+    pub thumbnail_key: String,
+    pub photo_sha256: String,
+    pub photo_phash: String,
+    pub exif_captured_at: Option<NaiveDateTime>,
+    pub exif_latitude: Option<f64>,
+    pub exif_longitude: Option<f64>,
+}
+
+/// Inserts a check-in. A second row for the same (employee, client id) fails with
+/// `StorageError::Duplicate`: the caller then reads the first one.
+pub fn insert(conn: &mut DbConnection, row: &CheckInRow) -> Result<(), StorageError> {
+    diesel::insert_into(check_ins::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<CheckInRow, StorageError> {
+    Ok(check_ins::table
+        .find(id)
+        .select(CheckInRow::as_select())
+        .first(conn)?)
+}
+
+pub fn find_by_client(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    client_id: &str,
+) -> Result<Option<CheckInRow>, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .filter(check_ins::client_id.eq(client_id))
+        .select(CheckInRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The employee's check-in counted last before `before`: where and when they were.
+pub fn previous_fix(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    before: NaiveDateTime,
+) -> Result<Option<(NaiveDateTime, f64, f64)>, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .filter(check_ins::counted_at.le(before))
+        .filter(check_ins::status.ne("rejected"))
+        .order(check_ins::counted_at.desc())
+        .select((
+            check_ins::counted_at,
+            check_ins::latitude,
+            check_ins::longitude,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// The perceptual hashes of the employee's selfies received since `since`, with their times.
+pub fn own_hashes_since(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    since: NaiveDateTime,
+) -> Result<Vec<(NaiveDateTime, String)>, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .filter(check_ins::received_at.ge(since))
+        .select((check_ins::counted_at, check_ins::photo_phash))
+        .load(conn)?)
+}
+
+/// The perceptual hashes of other employees' selfies at a place on a local date.
+pub fn colleague_hashes(
+    conn: &mut DbConnection,
+    place_id: &str,
+    local_date: &str,
+    employee_id: &str,
+) -> Result<Vec<String>, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::place_id.eq(place_id))
+        .filter(check_ins::local_date.eq(local_date))
+        .filter(check_ins::employee_id.ne(employee_id))
+        .select(check_ins::photo_phash)
+        .load(conn)?)
+}
+
+/// Position in a newest-first list: the last item's receipt time and id.
+pub type Cursor = (NaiveDateTime, String);
+
+/// The employee's check-ins received in `[from, to)`, newest first, after `cursor`.
+pub fn list_for_employee(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<CheckInRow>, StorageError> {
+    let mut query = check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .select(CheckInRow::as_select())
+        .order((check_ins::received_at.desc(), check_ins::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(check_ins::received_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(check_ins::received_at.lt(to));
+    }
+    if let Some((at, id)) = cursor {
+        query = query.filter(
+            check_ins::received_at.lt(*at).or(check_ins::received_at
+                .eq(*at)
+                .and(check_ins::id.lt(id.clone()))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// How many check-ins an employee has (for tests and the retry guarantees).
+pub fn count_for_employee(conn: &mut DbConnection, employee_id: &str) -> Result<i64, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Which of `keys` some check-in refers to (as its photo or its thumbnail).
+pub fn referenced_keys(
+    conn: &mut DbConnection,
+    keys: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut found: Vec<String> = Vec::new();
+    for chunk in keys.chunks(500) {
+        found.extend(
+            check_ins::table
+                .filter(check_ins::photo_key.eq_any(chunk))
+                .select(check_ins::photo_key)
+                .load::<String>(conn)?,
+        );
+        found.extend(
+            check_ins::table
+                .filter(check_ins::thumbnail_key.eq_any(chunk))
+                .select(check_ins::thumbnail_key)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// How a device stands for an employee, after binding it if it is their first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceBinding {
+    /// Bound to this employee (just now, or before).
+    Bound,
+    /// Bound to nobody while this employee already has a device.
+    New,
+    /// Bound to another employee (their id).
+    OtherEmployee(String),
+}
+
+/// Binds `device_id` to the employee when it is their first device and nobody else's.
+pub fn bind_device(
+    conn: &mut DbConnection,
+    device_id: &str,
+    employee_id: &str,
+    now: NaiveDateTime,
+) -> Result<DeviceBinding, StorageError> {
+    let owner: Option<String> = devices::table
+        .find(device_id)
+        .select(devices::employee_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(owner) if owner == employee_id => return Ok(DeviceBinding::Bound),
+        Some(owner) => return Ok(DeviceBinding::OtherEmployee(owner)),
+        None => {}
+    }
+    let has_one: i64 = devices::table
+        .filter(devices::employee_id.eq(employee_id))
+        .count()
+        .get_result(conn)?;
+    if has_one > 0 {
+        return Ok(DeviceBinding::New);
+    }
+    diesel::insert_into(devices::table)
+        .values((
+            devices::device_id.eq(device_id),
+            devices::employee_id.eq(employee_id),
+            devices::bound_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(DeviceBinding::Bound)
+}

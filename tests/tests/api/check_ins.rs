@@ -1,0 +1,887 @@
+//! POST /api/v1/check-ins and reading check-ins back: verdicts, flags, fixtures, retries,
+//! conflicts, bad input and faults.
+
+use std::time::Duration;
+
+use hadir_storage::repo::check_ins;
+use hadir_tests::{CIMAHI, Staff, TestApp, meta_at, photo, problem};
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+/// An app with an org and one employee (`budi`) working at its office.
+async fn app_with_budi() -> (TestApp, Staff) {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    (app, budi)
+}
+
+fn rows(app: &TestApp, staff: &Staff) -> i64 {
+    check_ins::count_for_employee(&mut app.db.connect(), &staff.employee_id).unwrap()
+}
+
+async fn objects(app: &TestApp) -> usize {
+    let store = app.photo_store();
+    store.list("selfies/").await.unwrap().len() + store.list("thumbs/").await.unwrap().len()
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn created(res: reqwest::Response) -> Value {
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/check-ins/{}", body["id"].as_str().unwrap())
+    );
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_md_example_is_recorded_inside_the_geofence() {
+    let (app, budi) = app_with_budi().await;
+    let meta = json!({"client_id": "0d9f0e4e-6f2b-4c69-9a3c-3b1c4b0f2a11", "kind": "in",
+        "captured_at": chrono::Utc::now().to_rfc3339(),
+        "latitude": -6.872_0, "longitude": 107.542_1, "accuracy_m": 12.5,
+        "is_mock": false, "altitude_m": 712.0, "device_id": "a1b2c3"});
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    let body = created(res).await;
+    assert_eq!(body["client_id"], "0d9f0e4e-6f2b-4c69-9a3c-3b1c4b0f2a11");
+    assert_eq!(body["employee_id"], budi.employee_id.as_str());
+    assert_eq!(body["geofence"], "inside");
+    assert_eq!(body["status"], "accepted");
+    assert_eq!(body["flags"], json!([]));
+    assert_eq!(body["place"]["kind"], "office");
+    assert_eq!(body["place"]["name"], "Kantor Pemkot Cimahi");
+    assert_eq!(body["place"]["radius_m"], 100.0);
+    assert!(body["distance_m"].as_f64().unwrap() < 30.0, "{body}");
+    assert!(body["received_at"].as_str().unwrap().ends_with('Z'));
+    assert!(body["captured_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["timezone"], "Asia/Jakarta");
+    assert_eq!(body["selfie_url"], Value::Null);
+    assert_eq!(body["review"], Value::Null);
+    assert_eq!(rows(&app, &budi), 1);
+    assert_eq!(objects(&app).await, 2, "the selfie and its thumbnail");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_outside_the_radius_is_flagged_not_refused() {
+    let (app, budi) = app_with_budi().await;
+    // About 221 m north of the office, 10 m accuracy.
+    let meta = meta_at(CIMAHI.0 + 0.002, CIMAHI.1, 10.0);
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    let body = created(res).await;
+    assert_eq!(body["geofence"], "outside");
+    assert_eq!(body["status"], "flagged");
+    assert_eq!(codes(&body), ["outside_geofence"]);
+    let detail = body["flags"][0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("221 m from the place"), "{detail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fix_whose_accuracy_straddles_the_fence_is_uncertain() {
+    let (app, budi) = app_with_budi().await;
+    let meta = meta_at(CIMAHI.0 + 0.001, CIMAHI.1, 30.0);
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    let body = created(res).await;
+    assert_eq!(body["geofence"], "uncertain");
+    assert_eq!(codes(&body), ["uncertain_location"]);
+    assert_eq!(body["status"], "flagged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_low_accuracy_clock_skew_and_offline_flags_are_explained() {
+    let (app, budi) = app_with_budi().await;
+    let token = &budi.tokens.access;
+    let mut meta = meta_at(CIMAHI.0, CIMAHI.1, 180.0);
+    meta["is_mock"] = json!(true);
+    let body = created(
+        app.post_check_in(token, &meta, photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["low_accuracy", "mock_location"]);
+    assert_eq!(
+        body["flags"][0]["detail"],
+        "accuracy 180 m is worse than 100 m"
+    );
+
+    // Captured an hour in the future: the phone's clock is wrong; the server's time counts.
+    let mut meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    meta["kind"] = json!("out");
+    meta["captured_at"] = json!((chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339());
+    let body = created(
+        app.post_check_in(token, &meta, photo("selfie-b-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["clock_skew"]);
+
+    // Captured three hours ago (queued offline): labelled, accepted, counted when captured.
+    let captured = chrono::Utc::now() - chrono::TimeDelta::hours(3);
+    let mut meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    meta["captured_at"] = json!(captured.to_rfc3339());
+    let body = created(
+        app.post_check_in(token, &meta, photo("not-a-face-cat-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["offline_late"]);
+    assert_eq!(body["status"], "accepted");
+
+    // Captured two days ago: beyond the offline window.
+    let mut meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    meta["captured_at"] = json!((chrono::Utc::now() - chrono::TimeDelta::days(2)).to_rfc3339());
+    let body = created(
+        app.post_check_in(token, &meta, photo("not-a-face-coffee-480x640.png"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["clock_skew"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jump_to_bandung_in_two_minutes_is_impossible_travel() {
+    let (app, budi) = app_with_budi().await;
+    let token = &budi.tokens.access;
+    let mut first = meta_at(-6.902_477, 107.618_810, 10.0);
+    first["captured_at"] = json!((chrono::Utc::now() - chrono::TimeDelta::minutes(2)).to_rfc3339());
+    let body = created(
+        app.post_check_in(token, &first, photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["outside_geofence"]);
+    let second = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let body = created(
+        app.post_check_in(token, &second, photo("selfie-b-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["impossible_travel"], "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_bind_to_the_first_employee_and_are_flagged_elsewhere() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let with_device = |device: &str| {
+        let mut m = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+        m["device_id"] = json!(device);
+        m
+    };
+    let body = created(
+        app.post_check_in(
+            &budi.tokens.access,
+            &with_device("phone-budi"),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        codes(&body),
+        Vec::<String>::new(),
+        "the first device is bound silently"
+    );
+    let body = created(
+        app.post_check_in(
+            &budi.tokens.access,
+            &with_device("phone-new"),
+            photo("selfie-b-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["new_device"]);
+    let body = created(
+        app.post_check_in(
+            &siti.tokens.access,
+            &with_device("phone-budi"),
+            photo("not-a-face-cat-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["shared_device"]);
+    assert!(
+        body["flags"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Pegawai budi")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_without_a_place_is_flagged_no_assignment() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let rina = app
+        .seed_staff(&admin, &org, "rina", "employee", false)
+        .await;
+    let res = app
+        .post_check_in(
+            &rina.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    let body = created(res).await;
+    assert_eq!(codes(&body), ["no_assignment"]);
+    assert_eq!(body["place"], Value::Null);
+    assert_eq!(body["geofence"], Value::Null);
+    assert_eq!(body["distance_m"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_selfie_is_flagged_and_another_face_is_not() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let at_office = || meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let t = &budi.tokens.access;
+    created(
+        app.post_check_in(t, &at_office(), photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
+    let body = created(
+        app.post_check_in(t, &at_office(), photo("selfie-b-480x640.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        codes(&body),
+        Vec::<String>::new(),
+        "selfie-b is another person"
+    );
+    let body = created(
+        app.post_check_in(t, &at_office(), photo("selfie-a-resaved-360x480-q60.jpg"))
+            .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["duplicate_selfie"]);
+    assert!(
+        body["flags"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("this employee's selfie")
+    );
+    // A colleague at the same place on the same day sending the same face.
+    let body = created(
+        app.post_check_in(
+            &siti.tokens.access,
+            &at_office(),
+            photo("selfie-a-1080x1440.jpg"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(codes(&body), ["duplicate_selfie"]);
+    assert!(
+        body["flags"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("colleague")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_answers_200_with_the_stored_check_in_and_stores_nothing_new() {
+    let (app, budi) = app_with_budi().await;
+    let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let first = created(
+        app.post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(rows(&app, &budi), 1);
+    assert_eq!(objects(&app).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_reused_with_other_content_is_a_conflict() {
+    let (app, budi) = app_with_budi().await;
+    let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    created(
+        app.post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
+    let other_photo = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-b-480x640.jpg"))
+        .await;
+    problem(other_photo, StatusCode::CONFLICT).await;
+    let mut moved = meta.clone();
+    moved["latitude"] = json!(CIMAHI.0 + 0.01);
+    let other_place = app
+        .post_check_in(&budi.tokens.access, &moved, photo("selfie-a-480x640.jpg"))
+        .await;
+    problem(other_place, StatusCode::CONFLICT).await;
+    assert_eq!(rows(&app, &budi), 1);
+    assert_eq!(objects(&app).await, 2, "a conflict stores no photo");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_retries_of_one_client_id_store_one_row() {
+    let (app, budi) = app_with_budi().await;
+    let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let selfie = photo("selfie-a-480x640.jpg");
+    let sends = (0..20).map(|_| app.post_check_in(&budi.tokens.access, &meta, selfie.clone()));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut ids = Vec::new();
+    let mut statuses = Vec::new();
+    for res in answers {
+        statuses.push(res.status());
+        let body: Value = res.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::OK)
+    );
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every answer names the one check-in");
+    assert_eq!(rows(&app, &budi), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_invalid_meta_field_is_a_422_naming_it_and_nothing_is_stored() {
+    let (app, budi) = app_with_budi().await;
+    let good = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let cases: Vec<(&str, Value)> = vec![
+        ("latitude", json!(90.5)),
+        ("latitude", json!(-91)),
+        ("longitude", json!(180.01)),
+        ("latitude", json!("NaN")),
+        ("longitude", json!("Infinity")),
+        ("accuracy_m", json!(-3)),
+        ("kind", json!("lunch")),
+        ("captured_at", json!("2026-11-02T07:21:09")),
+        ("captured_at", json!("yesterday")),
+        ("client_id", json!("not-a-uuid")),
+        ("is_mock", json!("yes")),
+        ("device_id", json!("")),
+    ];
+    for (field, value) in cases {
+        let mut meta = good.clone();
+        meta[field] = value.clone();
+        let res = app
+            .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+            .await;
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(
+            body["errors"][0]["field"], field,
+            "{field} = {value}: {body}"
+        );
+    }
+    for field in [
+        "client_id",
+        "kind",
+        "captured_at",
+        "latitude",
+        "longitude",
+        "accuracy_m",
+    ] {
+        let mut meta = good.clone();
+        meta.as_object_mut().unwrap().remove(field);
+        let res = app
+            .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+            .await;
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["field"], field, "missing {field}: {body}");
+        assert_eq!(body["errors"][0]["message"], "is required");
+    }
+    // A bare NaN token (not JSON, but some phones write it) still names its field.
+    let raw = good.to_string().replace(&format!("{}", CIMAHI.0), "NaN");
+    let form = Form::new()
+        .part("meta", Part::text(raw))
+        .part("selfie", Part::bytes(photo("selfie-a-480x640.jpg")));
+    let res = app
+        .client
+        .post(app.url("/api/v1/check-ins"))
+        .bearer_auth(&budi.tokens.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "latitude");
+    // No selfie at all; no meta at all.
+    let form = Form::new().part("meta", Part::text(good.to_string()));
+    let res = app
+        .client
+        .post(app.url("/api/v1/check-ins"))
+        .bearer_auth(&budi.tokens.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "selfie");
+    assert_eq!(rows(&app, &budi), 0);
+    assert_eq!(objects(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_multipart_is_415() {
+    let (app, budi) = app_with_budi().await;
+    let res = app
+        .post_json(
+            "/api/v1/check-ins",
+            Some(&budi.tokens.access),
+            &meta_at(0.0, 0.0, 1.0),
+        )
+        .await;
+    problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_is_413_and_nothing_is_stored() {
+    let app = hadir_tests::TestApp::spawn_with(hadir_tests::TestDb::fresh(), |s| {
+        s.check_ins.max_body_bytes = 100 * 1024;
+    })
+    .await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let res = app
+        .post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-1080x1440.jpg"),
+        )
+        .await;
+    let body = problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert!(body["detail"].as_str().unwrap().contains("102400"));
+    assert_eq!(rows(&app, &budi), 0);
+    assert_eq!(objects(&app).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_photo_fixture_gets_the_outcome_its_readme_gives() {
+    let (app, budi) = app_with_budi().await;
+    let token = &budi.tokens.access;
+    let good = [
+        "selfie-a-480x640.jpg",
+        "selfie-a-1080x1440.jpg",
+        "selfie-b-480x640.jpg",
+        "not-a-face-cat-480x640.jpg",
+        "not-a-face-coffee-480x640.png",
+        "selfie-a-exif-gps-orientation6.jpg",
+        "bad-polyglot.jpg",
+    ];
+    for name in good {
+        let res = app
+            .post_check_in(token, &meta_at(CIMAHI.0, CIMAHI.1, 10.0), photo(name))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{name}");
+    }
+    let bad = [
+        ("bad-truncated.jpg", StatusCode::UNPROCESSABLE_ENTITY),
+        ("bad-empty.jpg", StatusCode::UNPROCESSABLE_ENTITY),
+        ("bad-not-an-image.jpg", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        ("bad-bomb-50000x50000.png", StatusCode::UNPROCESSABLE_ENTITY),
+    ];
+    for (name, status) in bad {
+        let res = app
+            .post_check_in(token, &meta_at(CIMAHI.0, CIMAHI.1, 10.0), photo(name))
+            .await;
+        let body = problem(res, status).await;
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert_eq!(body["errors"][0]["field"], "selfie", "{name}: {body}");
+        }
+    }
+    assert_eq!(rows(&app, &budi), i64::try_from(good.len()).unwrap());
+
+    // What was stored: JPEG, upright, at most 1280 px, no EXIF, nothing after the end marker.
+    let store = app.photo_store();
+    let stored = store.list("selfies/").await.unwrap();
+    assert_eq!(stored.len(), good.len());
+    for object in stored {
+        let bytes = store.get(&object.key).await.unwrap();
+        assert_eq!(&bytes[..2], &[0xFF, 0xD8], "{}", object.key);
+        assert_eq!(
+            hadir_api::selfie::jpeg_end(&bytes),
+            Some(bytes.len()),
+            "{}",
+            object.key
+        );
+        assert!(
+            !bytes.windows(6).any(|w| w == b"Exif\0\0"),
+            "{}",
+            object.key
+        );
+        for needle in [&b"<?php"[..], b"PK\x03\x04"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+        }
+        let img = image_dims(&bytes);
+        assert!(img.0.max(img.1) <= 1280, "{}: {img:?}", object.key);
+        assert!(img.1 > img.0, "{} stands upright: {img:?}", object.key);
+    }
+}
+
+/// Width and height from a baseline JPEG's SOF0 segment.
+fn image_dims(jpeg: &[u8]) -> (u32, u32) {
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("a baseline JPEG");
+    let h = u32::from(u16::from_be_bytes([jpeg[sof + 5], jpeg[sof + 6]]));
+    let w = u32::from(u16::from_be_bytes([jpeg[sof + 7], jpeg[sof + 8]]));
+    (w, h)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_photo_store_down_the_answer_is_503_and_the_retry_stores_one_check_in() {
+    let (app, budi) = app_with_budi().await;
+    let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let blocked = match &app.photos {
+        hadir_tests::app::TestPhotos::S3(s3) => {
+            s3.stop();
+            None
+        }
+        hadir_tests::app::TestPhotos::Folder(dir) => {
+            // A file where the store's sub-folder must go: every put fails.
+            let path = dir.path().join("selfies");
+            std::fs::write(&path, b"in the way").unwrap();
+            Some(path)
+        }
+    };
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(rows(&app, &budi), 0, "nothing half-stored");
+
+    match (&app.photos, blocked) {
+        (hadir_tests::app::TestPhotos::S3(s3), _) => s3.restart().await,
+        (_, Some(path)) => std::fs::remove_file(path).unwrap(),
+        _ => unreachable!(),
+    }
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    created(res).await;
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(rows(&app, &budi), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_unable_to_write_the_answer_is_503_and_the_retry_stores_one() {
+    use diesel::connection::SimpleConnection;
+
+    let app = TestApp::spawn_with(hadir_tests::TestDb::fresh(), |s| {
+        s.database.busy_timeout_ms = 200;
+        s.database.statement_timeout_ms = 500;
+    })
+    .await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    // Another session holds the check-in table's write lock: SQLite's writers wait out their
+    // busy timeout, PostgreSQL's their statement timeout, and both give up.
+    let mut blocker = app.db.connect();
+    let lock = match app.db.kind {
+        hadir_tests::DbKind::Sqlite => "BEGIN EXCLUSIVE",
+        hadir_tests::DbKind::Postgres => "BEGIN; LOCK TABLE check_ins IN ACCESS EXCLUSIVE MODE",
+    };
+    blocker.batch_execute(lock).unwrap();
+    let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    blocker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(rows(&app, &budi), 0, "nothing half-stored");
+    let res = app
+        .post_check_in(&budi.tokens.access, &meta, photo("selfie-a-480x640.jpg"))
+        .await;
+    created(res).await;
+    assert_eq!(rows(&app, &budi), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_gone_the_answer_is_503() {
+    let (app, budi) = app_with_budi().await;
+    app.db.destroy();
+    let res = app
+        .post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    if app.db.kind == hadir_tests::DbKind::Postgres {
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    } else {
+        // SQLite: pooled connections keep the deleted file open; the request still answers
+        // (with a write the test cannot see any more), never with a 5xx.
+        assert!(
+            res.status() == StatusCode::CREATED || res.status() == StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_without_an_employee_cannot_check_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let res = app
+        .post_check_in(
+            &admin.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    problem(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_and_reviewers_read_a_check_in_and_others_get_404() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let hr = app.seed_staff(&admin, &org, "hr.dewi", "hr", false).await;
+    let body = created(
+        app.post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    let path = format!("/api/v1/check-ins/{}", body["id"].as_str().unwrap());
+    for token in [&budi.tokens.access, &hr.tokens.access, &admin.access] {
+        let res = app.get(&path, token).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["cache-control"], "private, no-store");
+        let seen: Value = res.json().await.unwrap();
+        assert_eq!(seen["id"], body["id"]);
+        if matches!(app.photos, hadir_tests::app::TestPhotos::S3(_)) {
+            assert!(
+                seen["selfie_url"]
+                    .as_str()
+                    .unwrap()
+                    .contains("X-Amz-Signature")
+            );
+        }
+    }
+    problem(
+        app.get(&path, &siti.tokens.access).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let missing = format!("/api/v1/check-ins/{}", uuid::Uuid::new_v4());
+    problem(
+        app.get(&missing, &admin.access).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/check-ins/not-a-uuid", &admin.access).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_check_ins_come_newest_first_in_pages() {
+    let (app, budi) = app_with_budi().await;
+    let mut ids = Vec::new();
+    for name in [
+        "selfie-a-480x640.jpg",
+        "selfie-b-480x640.jpg",
+        "not-a-face-cat-480x640.jpg",
+    ] {
+        let body = created(
+            app.post_check_in(
+                &budi.tokens.access,
+                &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+                photo(name),
+            )
+            .await,
+        )
+        .await;
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    ids.reverse();
+    let page: Value = app
+        .get("/api/v1/me/check-ins?limit=2", &budi.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(first, &ids[..2]);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let page: Value = app
+        .get(
+            &format!("/api/v1/me/check-ins?limit=2&cursor={cursor}"),
+            &budi.tokens.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], ids[2].as_str());
+    assert_eq!(page["next_cursor"], Value::Null);
+    let today = chrono::Utc::now().date_naive();
+    let page: Value = app
+        .get(
+            &format!("/api/v1/me/check-ins?from={today}&to={today}"),
+            &budi.tokens.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 3);
+    let res = app
+        .get("/api/v1/me/check-ins?cursor=bogus", &budi.tokens.access)
+        .await;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let res = app
+        .get("/api/v1/me/check-ins?from=last-week", &budi.tokens.access)
+        .await;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_answers_one_result_per_item() {
+    let (app, budi) = app_with_budi().await;
+    let good = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let mut bad = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    bad["latitude"] = json!(123);
+    let orphan = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let selfie_name = |m: &Value| format!("selfie.{}", m["client_id"].as_str().unwrap());
+    let form = Form::new()
+        .part("meta", Part::text(good.to_string()))
+        .part("meta", Part::text(bad.to_string()))
+        .part("meta", Part::text(orphan.to_string()))
+        .part(
+            selfie_name(&good),
+            Part::bytes(photo("selfie-a-480x640.jpg")),
+        )
+        .part(
+            selfie_name(&bad),
+            Part::bytes(photo("selfie-b-480x640.jpg")),
+        );
+    let send = |form: Form| {
+        app.client
+            .post(app.url("/api/v1/check-ins/batch"))
+            .bearer_auth(&budi.tokens.access)
+            .multipart(form)
+            .send()
+    };
+    let res = send(form).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["status"], 201);
+    assert_eq!(items[0]["check_in"]["client_id"], good["client_id"]);
+    assert_eq!(items[1]["status"], 422);
+    assert_eq!(items[1]["problem"]["errors"][0]["field"], "latitude");
+    assert_eq!(items[2]["status"], 422);
+    assert_eq!(
+        items[2]["problem"]["errors"][0]["field"],
+        selfie_name(&orphan)
+    );
+    // The same item again is a retry.
+    let form = Form::new().part("meta", Part::text(good.to_string())).part(
+        selfie_name(&good),
+        Part::bytes(photo("selfie-a-480x640.jpg")),
+    );
+    let body: Value = send(form).await.unwrap().json().await.unwrap();
+    assert_eq!(body["items"][0]["status"], 200);
+    assert_eq!(rows(&app, &budi), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweeper_deletes_old_objects_without_a_check_in_and_keeps_the_rest() {
+    let (app, budi) = app_with_budi().await;
+    created(
+        app.post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    let store = app.photo_store();
+    let orphan = hadir_domain::PhotoKey::new("selfies/orphan/left-behind.jpg").unwrap();
+    store
+        .put(&orphan, photo("selfie-b-480x640.jpg"), "image/jpeg")
+        .await
+        .unwrap();
+    // Within the grace period nothing goes.
+    let report = hadir_api::sweep::sweep(&app.state, Duration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 0);
+    // Objects modified before now count as old with a zero grace period.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = hadir_api::sweep::sweep(&app.state, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 1, "{report:?}");
+    assert!(store.get(&orphan).await.is_err());
+    assert_eq!(
+        objects(&app).await,
+        2,
+        "the check-in's selfie and thumbnail stay"
+    );
+}
