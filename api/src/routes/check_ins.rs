@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, TimeDelta, Utc};
 use futures_util::StreamExt;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
@@ -230,8 +230,10 @@ pub fn parse_meta(bytes: &[u8]) -> Result<Meta, Vec<FieldError>> {
             err("captured_at", "is required");
             None
         }
+        // Kept to the microsecond, the precision both databases store, so that the answer to
+        // the first request and to its retries are the same.
         Some(Value::String(s)) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.to_utc())
+            .map(|t| t.to_utc().trunc_subsecs(6))
             .map_err(|_| {
                 err(
                     "captured_at",

@@ -1,0 +1,437 @@
+//! The morning peak: N employees log in, then each posts a check-in with a real selfie, at a
+//! fixed concurrency. Starts the `hadir` binary it is given (and, for S3, the dev S3 server) on
+//! loopback, seeds the organisation straight into its database, drives it, and prints one
+//! Markdown table row per concurrency: throughput, latency percentiles, errors and the server's
+//! peak RSS. Every loop is bounded by the employee count; nothing leaves the machine.
+//!
+//! ```text
+//! hadir-peak --server-bin target/release/hadir --employees 2000 --concurrency 16,64
+//! hadir-peak --server-bin … --database-url postgres://…/hadir_bench \
+//!            --s3-bin target/release/hadir-s3-dev --large-share 0.1
+//! ```
+
+#![expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "statistics over counts far below 2^52"
+)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use futures_util::StreamExt;
+use hadir_api::auth::PasswordService;
+use hadir_api::settings::AuthSettings;
+use hadir_storage::repo::org::{self, EmployeeRow, OfficeRow, UnitRow};
+use hadir_storage::repo::users::{self, UserRow};
+use hadir_storage::{Database, DatabaseUrl, DbOptions, now_utc};
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// The `hadir` binary to start (build it with `cargo build --release`).
+    #[arg(long)]
+    server_bin: PathBuf,
+    /// The S3 dev server binary; without it the server keeps photos in a folder.
+    #[arg(long)]
+    s3_bin: Option<PathBuf>,
+    /// An empty database for the server; without it a fresh SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+    #[arg(long, default_value_t = 2000)]
+    employees: usize,
+    /// Comma-separated concurrency levels; each level is one round of N check-ins.
+    #[arg(long, default_value = "16,64", value_delimiter = ',')]
+    concurrency: Vec<usize>,
+    /// Share of check-ins sent with the 1080x1440 selfie instead of the 480x640 one.
+    #[arg(long, default_value_t = 0.0)]
+    large_share: f64,
+    /// Where the fixtures are.
+    #[arg(long, default_value = "tests/fixtures/photos")]
+    fixtures: PathBuf,
+}
+
+const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
+const PASSWORD: &str = "sandi-beban-puncak-pagi";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or_else(|e| panic!("no free port: {e}"), |a| a.port())
+}
+
+/// A child process killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Peak resident set of a process, in MiB (`VmHWM` of `/proc/PID/status`).
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+async fn seed(url: &str, n: usize) -> Vec<String> {
+    let db_url = DatabaseUrl::parse(url).unwrap_or_else(|e| panic!("{e}"));
+    let (db, _) = Database::connect_and_migrate(db_url, &DbOptions::default())
+        .unwrap_or_else(|e| panic!("seed database: {e}"));
+    let hash = PasswordService::new(&AuthSettings::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .hash(PASSWORD.to_owned())
+        .await
+        .unwrap_or_else(|e| panic!("hash: {e}"));
+    let names: Vec<String> = (0..n).map(|i| format!("pegawai{i:05}")).collect();
+    let rows = names.clone();
+    db.transaction(move |conn| {
+        let now = now_utc();
+        let unit = UnitRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            parent_id: None,
+            name: "Sekretariat Daerah".into(),
+            code: None,
+            created_at: now,
+            updated_at: now,
+        };
+        org::insert_unit(conn, &unit)?;
+        let office = OfficeRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            unit_id: unit.id.clone(),
+            name: "Kantor Pemkot Cimahi".into(),
+            latitude: OFFICE.0,
+            longitude: OFFICE.1,
+            radius_m: 100.0,
+            polygon: None,
+            timezone: "Asia/Jakarta".into(),
+            active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        org::insert_office(conn, &office)?;
+        for (i, name) in rows.iter().enumerate() {
+            let employee = EmployeeRow {
+                id: uuid::Uuid::new_v4().to_string(),
+                nip: format!("19800101200501{i:04}"),
+                name: format!("Pegawai {i}"),
+                unit_id: unit.id.clone(),
+                position: "Analis".into(),
+                echelon: "staff".into(),
+                supervisor_id: None,
+                office_id: Some(office.id.clone()),
+                home_latitude: None,
+                home_longitude: None,
+                home_radius_m: None,
+                active: true,
+                created_at: now,
+                updated_at: now,
+            };
+            org::insert_employee(conn, &employee)?;
+            users::insert(
+                conn,
+                &UserRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    username: name.clone(),
+                    password_hash: hash.clone(),
+                    role: "employee".into(),
+                    employee_id: Some(employee.id),
+                    active: true,
+                    token_version: 0,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("seed: {e}"));
+    names
+}
+
+struct Round {
+    latencies: Vec<Duration>,
+    errors: usize,
+    wall: Duration,
+}
+
+/// What every round sends with.
+struct Load {
+    client: reqwest::Client,
+    base: String,
+    tokens: Vec<String>,
+    small: Arc<Vec<u8>>,
+    large: Arc<Vec<u8>>,
+    large_share: f64,
+}
+
+async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
+    let Load {
+        client,
+        base,
+        tokens,
+        small,
+        large,
+        large_share,
+    } = load;
+    let large_share = *large_share;
+    let every_large = if large_share > 0.0 {
+        (1.0 / large_share).round().max(1.0) as usize
+    } else {
+        usize::MAX
+    };
+    let started = Instant::now();
+    let results: Vec<(Duration, bool)> = futures_util::stream::iter(tokens.iter().enumerate())
+        .map(|(i, token)| {
+            let selfie = if i % every_large == every_large - 1 {
+                Arc::clone(large)
+            } else {
+                Arc::clone(small)
+            };
+            // Spread over the office yard: a few metres apart, all inside the radius.
+            let offset = (i % 50) as f64 * 0.000_01;
+            let meta = json!({
+                "client_id": uuid::Uuid::new_v4().to_string(),
+                "kind": kind,
+                "captured_at": chrono::Utc::now().to_rfc3339(),
+                "latitude": OFFICE.0 + offset,
+                "longitude": OFFICE.1 - offset,
+                "accuracy_m": 8.0,
+                "is_mock": false,
+            });
+            let url = format!("{base}/api/v1/check-ins");
+            async move {
+                let form = Form::new().part("meta", Part::text(meta.to_string())).part(
+                    "selfie",
+                    Part::bytes(selfie.to_vec()).file_name("selfie.jpg"),
+                );
+                let t = Instant::now();
+                let ok = match client
+                    .post(url)
+                    .bearer_auth(token)
+                    .multipart(form)
+                    .send()
+                    .await
+                {
+                    Ok(res) => {
+                        let ok = res.status().is_success();
+                        let _ = res.bytes().await;
+                        ok
+                    }
+                    Err(_) => false,
+                };
+                (t.elapsed(), ok)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let wall = started.elapsed();
+    let errors = results.iter().filter(|(_, ok)| !ok).count();
+    let mut latencies: Vec<Duration> = results.into_iter().map(|(d, _)| d).collect();
+    latencies.sort();
+    Round {
+        latencies,
+        errors,
+        wall,
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args = Args::parse();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let small = Arc::new(
+        std::fs::read(args.fixtures.join("selfie-a-480x640.jpg"))
+            .unwrap_or_else(|e| panic!("fixture: {e}")),
+    );
+    let large = Arc::new(
+        std::fs::read(args.fixtures.join("selfie-a-1080x1440.jpg"))
+            .unwrap_or_else(|e| panic!("fixture: {e}")),
+    );
+
+    let database_url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("hadir.sqlite3").display()));
+    let port = free_port();
+    let mut env: Vec<(String, String)> = vec![
+        ("HADIR__DATABASE__URL".into(), database_url.clone()),
+        ("HADIR__SERVER__PORT".into(), port.to_string()),
+        ("HADIR__LOG__LEVEL".into(), "warn".into()),
+        ("HADIR__CHECK_INS__SWEEP_INTERVAL_S".into(), "0".into()),
+        (
+            "HADIR_ADMIN_PASSWORD".into(),
+            "admin-password-for-the-bench".into(),
+        ),
+        (
+            "HADIR__PHOTOS__FOLDER".into(),
+            dir.path().join("photos").display().to_string(),
+        ),
+    ];
+    let _s3 = args.s3_bin.as_ref().map(|bin| {
+        let s3_port = free_port();
+        let child = Command::new(bin)
+            .args(["--port", &s3_port.to_string(), "--root"])
+            .arg(dir.path().join("s3"))
+            .args([
+                "--access-key",
+                "benchaccesskey",
+                "--secret-key",
+                "benchsecretkey0123456789",
+            ])
+            .args(["--bucket", "hadir"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+        for (k, v) in [
+            ("HADIR__PHOTOS__BACKEND", "s3".to_owned()),
+            (
+                "HADIR__PHOTOS__S3_ENDPOINT",
+                format!("http://127.0.0.1:{s3_port}"),
+            ),
+            ("HADIR__PHOTOS__S3_BUCKET", "hadir".to_owned()),
+            ("HADIR__PHOTOS__S3_ACCESS_KEY", "benchaccesskey".to_owned()),
+            (
+                "HADIR__PHOTOS__S3_SECRET_KEY",
+                "benchsecretkey0123456789".to_owned(),
+            ),
+        ] {
+            env.push((k.to_owned(), v));
+        }
+        Proc(child)
+    });
+    let mut command = Command::new(&args.server_bin);
+    command.arg("serve").current_dir(dir.path());
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HADIR") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .envs(env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    let server = Proc(
+        command
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", args.server_bin.display())),
+    );
+    let pid = server.0.id();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_mins(1))
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ready = Instant::now();
+    loop {
+        if let Ok(res) = client.get(format!("{base}/readyz")).send().await
+            && res.status().is_success()
+        {
+            break;
+        }
+        assert!(
+            ready.elapsed() < Duration::from_mins(1),
+            "the server did not get ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let seeding = Instant::now();
+    let names = seed(&database_url, args.employees).await;
+    eprintln!(
+        "seeded {} employees in {:.1?}",
+        names.len(),
+        seeding.elapsed()
+    );
+
+    let logging_in = Instant::now();
+    let tokens: Vec<String> = futures_util::stream::iter(names.iter())
+        .map(|name| {
+            let client = &client;
+            let base = &base;
+            async move {
+                let res = client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({"username": name, "password": PASSWORD}))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("login: {e}"));
+                assert!(res.status().is_success(), "login {name}: {}", res.status());
+                let body: Value = res.json().await.unwrap_or_else(|e| panic!("{e}"));
+                body["access_token"].as_str().unwrap_or_default().to_owned()
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let login_s = logging_in.elapsed().as_secs_f64();
+    eprintln!(
+        "{} logins in {login_s:.1} s ({:.0}/s, argon2id m=19 MiB t=2)",
+        tokens.len(),
+        tokens.len() as f64 / login_s
+    );
+
+    let backend = match (&args.database_url, &args.s3_bin) {
+        (None, None) => "SQLite + folder",
+        (Some(_), Some(_)) => "PostgreSQL + S3 (s3s-fs dev server)",
+        (Some(_), None) => "PostgreSQL + folder",
+        (None, Some(_)) => "SQLite + S3",
+    };
+    println!(
+        "| store | selfies | concurrency | check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MiB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let load = Load {
+        client,
+        base,
+        tokens,
+        small,
+        large,
+        large_share: args.large_share,
+    };
+    let mix = if args.large_share > 0.0 {
+        format!("480x640, {:.0}% 1080x1440", args.large_share * 100.0)
+    } else {
+        "480x640".to_owned()
+    };
+    for (round, concurrency) in args.concurrency.iter().enumerate() {
+        let kind = if round % 2 == 0 { "in" } else { "out" };
+        let r = check_in_round(&load, *concurrency, kind).await;
+        println!(
+            "| {backend} | {mix} | {concurrency} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} |",
+            r.latencies.len(),
+            r.latencies.len() as f64 / r.wall.as_secs_f64(),
+            percentile(&r.latencies, 50.0),
+            percentile(&r.latencies, 95.0),
+            percentile(&r.latencies, 99.0),
+            r.errors,
+            peak_rss_mib(pid),
+        );
+    }
+    drop(server);
+}
