@@ -44,6 +44,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        id_type -> Text,
     }
 }
 

@@ -103,6 +103,7 @@ impl TestApp {
             active: true,
             created_at: now,
             updated_at: now,
+            id_type: "nip".into(),
         };
         org::insert_employee(&mut self.db.connect(), &employee).expect("employee");
         let password = "sandi-yang-cukup-panjang";

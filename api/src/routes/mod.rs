@@ -3,6 +3,7 @@
 
 mod check_ins;
 mod health;
+mod org;
 mod session;
 mod users;
 
@@ -39,6 +40,16 @@ routes! {
     "/api/v1/auth/logout" => { post: session::logout },
     "/api/v1/users" => { get: users::list, post: users::create },
     "/api/v1/users/{id}" => { get: users::get, patch: users::update },
+    "/api/v1/units" => { get: org::list_units, post: org::create_unit },
+    "/api/v1/units/{id}" => { get: org::get_unit, patch: org::update_unit },
+    "/api/v1/offices" => { get: org::list_offices, post: org::create_office },
+    "/api/v1/offices/{id}" => {
+        get: org::get_office,
+        patch: org::update_office,
+        delete: org::delete_office,
+    },
+    "/api/v1/employees" => { get: org::list_employees, post: org::create_employee },
+    "/api/v1/employees/{id}" => { get: org::get_employee, patch: org::update_employee },
     "/api/v1/check-ins" => { post: check_ins::create },
     "/api/v1/check-ins/batch" => { post: check_ins::batch },
     "/api/v1/check-ins/{id}" => { get: check_ins::get },

@@ -147,6 +147,7 @@ async fn seed(url: &str, n: usize) -> Vec<String> {
                 active: true,
                 created_at: now,
                 updated_at: now,
+                id_type: "nip".into(),
             };
             org::insert_employee(conn, &employee)?;
             users::insert(

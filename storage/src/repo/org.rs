@@ -1,9 +1,13 @@
 //! Units, offices and employees: the rows a check-in is judged with.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{employees, offices, units};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 use crate::{DbConnection, StorageError};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -51,6 +55,8 @@ pub struct EmployeeRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `nip`, `nik` or `other`: what kind of id `nip` holds.
+    pub id_type: String,
 }
 
 pub fn insert_unit(conn: &mut DbConnection, row: &UnitRow) -> Result<(), StorageError> {
@@ -151,4 +157,227 @@ pub fn is_within_unit(
         }
     }
     Ok(false)
+}
+
+/// Every unit's parent: the tree, for scope checks.
+pub fn unit_parents(
+    conn: &mut DbConnection,
+) -> Result<BTreeMap<String, Option<String>>, StorageError> {
+    Ok(units::table
+        .select((units::id, units::parent_id))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+pub fn find_unit(conn: &mut DbConnection, id: &str) -> Result<UnitRow, StorageError> {
+    Ok(units::table
+        .find(id)
+        .select(UnitRow::as_select())
+        .first(conn)?)
+}
+
+/// Position in a list ordered by name: the last item's name and id.
+pub type NameCursor = (String, String);
+
+/// Units ordered by name, within `only` (a scope) when given, after `cursor`.
+pub fn list_units(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+    parent_id: Option<&str>,
+    cursor: Option<&NameCursor>,
+    limit: i64,
+) -> Result<Vec<UnitRow>, StorageError> {
+    let mut query = units::table
+        .select(UnitRow::as_select())
+        .order((units::name.asc(), units::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(only) = only {
+        query = query.filter(units::id.eq_any(only.to_vec()));
+    }
+    if let Some(parent) = parent_id {
+        query = query.filter(units::parent_id.eq(parent.to_owned()));
+    }
+    if let Some((name, id)) = cursor {
+        query = query.filter(
+            units::name
+                .gt(name.clone())
+                .or(units::name.eq(name.clone()).and(units::id.gt(id.clone()))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+#[derive(Clone, Debug, Default, AsChangeset)]
+#[diesel(table_name = units)]
+pub struct UnitChanges {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<String>>,
+    pub code: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_unit(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &UnitChanges,
+) -> Result<UnitRow, StorageError> {
+    diesel::update(units::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    find_unit(conn, id)
+}
+
+/// Offices ordered by name, within the units `only` when given, after `cursor`.
+pub fn list_offices(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+    unit_id: Option<&str>,
+    include_inactive: bool,
+    cursor: Option<&NameCursor>,
+    limit: i64,
+) -> Result<Vec<OfficeRow>, StorageError> {
+    let mut query = offices::table
+        .select(OfficeRow::as_select())
+        .order((offices::name.asc(), offices::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(only) = only {
+        query = query.filter(offices::unit_id.eq_any(only.to_vec()));
+    }
+    if let Some(unit) = unit_id {
+        query = query.filter(offices::unit_id.eq(unit.to_owned()));
+    }
+    if !include_inactive {
+        query = query.filter(offices::active.eq(true));
+    }
+    if let Some((name, id)) = cursor {
+        query = query.filter(
+            offices::name.gt(name.clone()).or(offices::name
+                .eq(name.clone())
+                .and(offices::id.gt(id.clone()))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+#[derive(Clone, Debug, Default, AsChangeset)]
+#[diesel(table_name = offices)]
+pub struct OfficeChanges {
+    pub name: Option<String>,
+    pub unit_id: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub radius_m: Option<f64>,
+    pub polygon: Option<Option<String>>,
+    pub timezone: Option<String>,
+    pub active: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_office(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &OfficeChanges,
+) -> Result<OfficeRow, StorageError> {
+    diesel::update(offices::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    find_office(conn, id)
+}
+
+/// What an employee list may be narrowed by.
+#[derive(Clone, Debug, Default)]
+pub struct EmployeeFilter {
+    /// A scope: only these units.
+    pub only_units: Option<Vec<String>>,
+    pub unit_id: Option<String>,
+    pub office_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub active: Option<bool>,
+    /// Part of the name or the id (NIP), case as stored.
+    pub q: Option<String>,
+}
+
+/// Employees ordered by name, narrowed by `filter`, after `cursor`.
+pub fn list_employees(
+    conn: &mut DbConnection,
+    filter: &EmployeeFilter,
+    cursor: Option<&NameCursor>,
+    limit: i64,
+) -> Result<Vec<EmployeeRow>, StorageError> {
+    let mut query = employees::table
+        .select(EmployeeRow::as_select())
+        .order((employees::name.asc(), employees::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(only) = &filter.only_units {
+        query = query.filter(employees::unit_id.eq_any(only.clone()));
+    }
+    if let Some(unit) = &filter.unit_id {
+        query = query.filter(employees::unit_id.eq(unit.clone()));
+    }
+    if let Some(office) = &filter.office_id {
+        query = query.filter(employees::office_id.eq(office.clone()));
+    }
+    if let Some(supervisor) = &filter.supervisor_id {
+        query = query.filter(employees::supervisor_id.eq(supervisor.clone()));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(employees::active.eq(active));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        let pattern = pattern.to_lowercase();
+        query = query.filter(
+            lower(employees::name)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(employees::nip.like(pattern).escape('\\')),
+        );
+    }
+    if let Some((name, id)) = cursor {
+        query = query.filter(
+            employees::name.gt(name.clone()).or(employees::name
+                .eq(name.clone())
+                .and(employees::id.gt(id.clone()))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+#[derive(Clone, Debug, Default, AsChangeset)]
+#[diesel(table_name = employees)]
+pub struct EmployeeChanges {
+    pub nip: Option<String>,
+    pub id_type: Option<String>,
+    pub name: Option<String>,
+    pub unit_id: Option<String>,
+    pub position: Option<String>,
+    pub echelon: Option<String>,
+    pub supervisor_id: Option<Option<String>>,
+    pub office_id: Option<Option<String>>,
+    pub home_latitude: Option<Option<f64>>,
+    pub home_longitude: Option<Option<f64>>,
+    pub home_radius_m: Option<Option<f64>>,
+    pub active: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update_employee(
+    conn: &mut DbConnection,
+    id: &str,
+    changes: &EmployeeChanges,
+) -> Result<EmployeeRow, StorageError> {
+    diesel::update(employees::table.find(id))
+        .set(changes)
+        .execute(conn)?;
+    find_employee(conn, id)
 }

@@ -90,3 +90,17 @@ pub fn update(
     }
     find(conn, id)
 }
+
+/// The accounts linked to these employees.
+pub fn for_employees(
+    conn: &mut DbConnection,
+    employee_ids: &[String],
+) -> Result<Vec<UserRow>, StorageError> {
+    if employee_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::employee_id.eq_any(employee_ids))
+        .select(UserRow::as_select())
+        .load(conn)?)
+}

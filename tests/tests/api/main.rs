@@ -13,5 +13,6 @@ mod contract;
 mod errors;
 mod health;
 mod migrations;
+mod org;
 mod photo_store;
 mod users;

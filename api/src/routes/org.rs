@@ -1,0 +1,1507 @@
+//! The organisation: units (a tree), offices and employees, with the scope rule of DOMAIN.md.
+//!
+//! Who may do what: admins and HR see everything; a unit admin sees and changes their own unit
+//! (the unit of the employee their account is linked to) and its sub-units; a supervisor sees
+//! their subordinates; an employee only themselves. A record outside the caller's scope is 404,
+//! never 403, so ids cannot be probed. Writes: admins anywhere, unit admins inside their scope,
+//! HR for employees. Every write is in the audit log with its before and after.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use hadir_domain::geofence::{Coordinates, Fence};
+use hadir_domain::org::{Echelon, StaffId, StaffIdType, subtree, time_zone, would_cycle};
+use hadir_domain::{Password, Role, Username};
+use hadir_storage::repo::org::{
+    self, EmployeeChanges, EmployeeFilter, EmployeeRow, NameCursor, OfficeChanges, OfficeRow,
+    UnitChanges, UnitRow,
+};
+use hadir_storage::repo::sessions;
+use hadir_storage::repo::users::{self, UserRow};
+use hadir_storage::{DbConnection, StorageError, now_utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::page_limit;
+use crate::audit::{self, Entry};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::Json;
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+/// `Some(None)` for an explicit `null`, `None` for a field left out.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Which units a caller's organisation routes reach.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Admins and HR: the whole organisation.
+    All,
+    /// A unit admin: their unit and its sub-units.
+    Units(BTreeSet<String>),
+    /// Supervisors and employees: no unit as such (they see people, not units).
+    People,
+}
+
+impl Scope {
+    fn of(conn: &mut DbConnection, caller: &AuthUser) -> Result<Self, StorageError> {
+        Ok(match caller.role {
+            Role::Admin | Role::Hr => Scope::All,
+            Role::UnitAdmin => {
+                let Some(me) = &caller.employee_id else {
+                    return Ok(Scope::Units(BTreeSet::new()));
+                };
+                let unit = org::find_employee(conn, me)?.unit_id;
+                Scope::Units(subtree(&org::unit_parents(conn)?, &unit))
+            }
+            Role::Supervisor | Role::Employee => Scope::People,
+        })
+    }
+
+    fn has_unit(&self, unit_id: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Units(units) => units.contains(unit_id),
+            Scope::People => false,
+        }
+    }
+
+    fn units(&self) -> Option<Vec<String>> {
+        match self {
+            Scope::All => None,
+            Scope::Units(units) => Some(units.iter().cloned().collect()),
+            Scope::People => Some(Vec::new()),
+        }
+    }
+}
+
+/// A malformed id cannot name a record: 404, like an id that does not exist.
+fn parse_id(raw: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::NotFound)
+}
+
+fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| errors.push(FieldError::new(field, "must be a UUID")))
+        .ok()
+}
+
+fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1 to {max} characters"),
+        ));
+        None
+    } else {
+        Some(trimmed.to_owned())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub unit_id: Option<String>,
+    pub parent_id: Option<String>,
+    pub office_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub active: Option<bool>,
+    pub q: Option<String>,
+    pub include_inactive: Option<bool>,
+}
+
+fn decode_cursor(raw: Option<&str>) -> Result<Option<NameCursor>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| {
+            let (id, name) = t.split_once('|')?;
+            Some((name.to_owned(), id.to_owned()))
+        })
+        .map(Some)
+        .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))
+}
+
+fn encode_cursor(name: &str, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{id}|{name}"))
+}
+
+/// Pops the look-ahead row and makes the next cursor.
+fn page<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (&str, &str),
+) -> (Vec<T>, Option<String>) {
+    if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        rows.pop();
+        let next = rows.last().map(|r| {
+            let (name, id) = key(r);
+            encode_cursor(name, id)
+        });
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
+/// Who is changing the organisation, for the audit log.
+struct Actor<'a> {
+    caller: &'a AuthUser,
+    request_id: &'a RequestId,
+}
+
+impl Actor<'_> {
+    fn record<B: Serialize, A: Serialize>(
+        &self,
+        conn: &mut DbConnection,
+        action: &str,
+        entity: &str,
+        id: &str,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<(), StorageError> {
+        audit::record(
+            conn,
+            &Entry {
+                actor: Some(&self.caller.user_id),
+                action,
+                entity,
+                entity_id: id,
+                before,
+                after,
+                request_id: Some(&self.request_id.0),
+            },
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units
+
+#[derive(Debug, Serialize)]
+pub struct UnitView {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&UnitRow> for UnitView {
+    fn from(r: &UnitRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            parent_id: r.parent_id.clone(),
+            code: r.code.clone(),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUnit {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub parent_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub code: Option<Option<String>>,
+}
+
+fn unit_code(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let ok = (1..=32).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Some(raw.to_owned())
+    } else {
+        errors.push(FieldError::new(
+            "code",
+            "must be 1 to 32 characters of A-Z, a-z, 0-9, dot, dash or underscore",
+        ));
+        None
+    }
+}
+
+pub async fn list_units(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
+    let limit = page_limit(query.limit)?;
+    let cursor = decode_cursor(query.cursor.as_deref())?;
+    let parent = match query.parent_id.as_deref() {
+        Some(raw) => Some(
+            uuid::Uuid::parse_str(raw)
+                .map(|u| u.hyphenated().to_string())
+                .map_err(|_| ApiError::field("parent_id", "must be a UUID"))?,
+        ),
+        None => None,
+    };
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            org::list_units(
+                conn,
+                scope.units().as_deref(),
+                parent.as_deref(),
+                cursor.as_ref(),
+                limit + 1,
+            )
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.name.as_str(), r.id.as_str()));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(UnitView::from).collect::<Vec<_>>(),
+        "next_cursor": next_cursor,
+    })))
+}
+
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewUnit>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::UnitAdmin])?;
+    let mut errors = Vec::new();
+    let name = text("name", &body.name, 200, &mut errors);
+    let parent_id = body
+        .parent_id
+        .as_deref()
+        .and_then(|p| field_id("parent_id", p, &mut errors));
+    let code = body.code.as_deref().and_then(|c| unit_code(c, &mut errors));
+    if caller.role == Role::UnitAdmin && body.parent_id.is_none() {
+        errors.push(FieldError::new(
+            "parent_id",
+            "a unit admin creates sub-units of their own unit",
+        ));
+    }
+    let Some(name) = name else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = now_utc();
+    let row = UnitRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        parent_id,
+        name,
+        code,
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            if let Some(parent) = &stored.parent_id
+                && !(org::unit_parents(conn)?.contains_key(parent) && scope.has_unit(parent))
+            {
+                return Err(StorageError::MissingReference("parent_id".into()));
+            }
+            org::insert_unit(conn, &stored)?;
+            let view = UnitView::from(&stored);
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "unit.create",
+                "unit",
+                &stored.id,
+                None,
+                Some(&view),
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/units/{}", row.id)))
+            .json(UnitView::from(&row))),
+        Err(StorageError::MissingReference(_)) => Err(ApiError::field("parent_id", "no such unit")),
+        Err(StorageError::Duplicate(_)) => Err(ApiError::Conflict(format!(
+            "unit code `{}` is taken",
+            row.code.unwrap_or_default()
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get_unit(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            if !scope.has_unit(&id) {
+                return Err(StorageError::NotFound);
+            }
+            org::find_unit(conn, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UnitView::from(&row)))
+}
+
+pub async fn update_unit(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<UnitPatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::UnitAdmin])?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| text("name", n, 200, &mut errors));
+    let parent_id = match &body.parent_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(p)) => field_id("parent_id", p, &mut errors).map(Some),
+    };
+    let code = match &body.code {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(c)) => unit_code(c, &mut errors).map(Some),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            if !scope.has_unit(&id) {
+                return Err(StorageError::NotFound);
+            }
+            let before = org::find_unit(conn, &id)?;
+            if let Some(new_parent) = &parent_id {
+                let parents = org::unit_parents(conn)?;
+                match new_parent {
+                    Some(p) if !parents.contains_key(p) || !scope.has_unit(p) => {
+                        return Err(StorageError::MissingReference("parent_id".into()));
+                    }
+                    Some(p) if would_cycle(&parents, &id, p) => {
+                        return Err(StorageError::Conflict(
+                            "a unit cannot be placed under itself or its own sub-unit".into(),
+                        ));
+                    }
+                    // Only an admin may make a unit a root (or move a unit admin's own root).
+                    None if !matches!(scope, Scope::All) => {
+                        return Err(StorageError::Conflict(
+                            "only an admin can make a unit a top-level unit".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            let after = org::update_unit(
+                conn,
+                &id,
+                &UnitChanges {
+                    name,
+                    parent_id,
+                    code,
+                    updated_at: Some(now_utc()),
+                },
+            )?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "unit.update",
+                "unit",
+                &id,
+                Some(&UnitView::from(&before)),
+                Some(&UnitView::from(&after)),
+            )?;
+            Ok(after)
+        })
+        .await;
+    match result {
+        Ok(row) => Ok(HttpResponse::Ok().json(UnitView::from(&row))),
+        Err(StorageError::MissingReference(_)) => Err(ApiError::field("parent_id", "no such unit")),
+        Err(StorageError::Duplicate(_)) => {
+            Err(ApiError::Conflict("that unit code is taken".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offices
+
+#[derive(Debug, Serialize)]
+pub struct OfficeView {
+    pub id: String,
+    pub name: String,
+    pub unit_id: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_m: f64,
+    pub polygon: Option<Vec<[f64; 2]>>,
+    pub timezone: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OfficeView {
+    fn from_row(r: &OfficeRow) -> Result<Self, ApiError> {
+        let polygon = r
+            .polygon
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| ApiError::Internal(format!("office {}: polygon: {e}", r.id)))?;
+        Ok(Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            unit_id: r.unit_id.clone(),
+            latitude: r.latitude,
+            longitude: r.longitude,
+            radius_m: r.radius_m,
+            polygon,
+            timezone: r.timezone.clone(),
+            active: r.active,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewOffice {
+    pub name: String,
+    pub unit_id: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_m: f64,
+    #[serde(default)]
+    pub polygon: Option<Vec<[f64; 2]>>,
+    pub timezone: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OfficePatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub radius_m: Option<f64>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub polygon: Option<Option<Vec<[f64; 2]>>>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// Checks an office's fence: the point, the radius and the polygon together, as the check-in
+/// pipeline will build it. Returns the polygon as stored (JSON).
+fn office_fence(
+    latitude: f64,
+    longitude: f64,
+    radius_m: f64,
+    polygon: Option<&[[f64; 2]]>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Option<String>> {
+    let center = match Coordinates::new(latitude, longitude) {
+        Ok(c) => c,
+        Err(e) => {
+            use hadir_domain::geofence::CoordinateError as C;
+            let field = match e {
+                C::LongitudeNotFinite | C::LongitudeOutOfRange => "longitude",
+                _ => "latitude",
+            };
+            errors.push(FieldError::new(field, e.to_string()));
+            return None;
+        }
+    };
+    let Some(corners) = polygon else {
+        return match Fence::circle(center, radius_m) {
+            Ok(_) => Some(None),
+            Err(e) => {
+                errors.push(FieldError::new("radius_m", e.to_string()));
+                None
+            }
+        };
+    };
+    if corners.len() > 200 {
+        errors.push(FieldError::new("polygon", "at most 200 corners"));
+        return None;
+    }
+    let coords: Result<Vec<_>, _> = corners
+        .iter()
+        .map(|[lat, lon]| Coordinates::new(*lat, *lon))
+        .collect();
+    let coords = match coords {
+        Ok(c) => c,
+        Err(e) => {
+            errors.push(FieldError::new(
+                "polygon",
+                format!("a corner is invalid: {e}"),
+            ));
+            return None;
+        }
+    };
+    match Fence::polygon(center, radius_m, coords) {
+        Ok(_) => Some(Some(serde_json::to_string(corners).unwrap_or_default())),
+        Err(hadir_domain::geofence::FenceError::Radius) => {
+            errors.push(FieldError::new(
+                "radius_m",
+                "must be a finite number of metres above zero",
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::new("polygon", e.to_string()));
+            None
+        }
+    }
+}
+
+pub async fn list_offices(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
+    let limit = page_limit(query.limit)?;
+    let cursor = decode_cursor(query.cursor.as_deref())?;
+    let unit_id = match query.unit_id.as_deref() {
+        Some(raw) => Some(
+            uuid::Uuid::parse_str(raw)
+                .map(|u| u.hyphenated().to_string())
+                .map_err(|_| ApiError::field("unit_id", "must be a UUID"))?,
+        ),
+        None => None,
+    };
+    let include_inactive = query.include_inactive.unwrap_or(false);
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            org::list_offices(
+                conn,
+                scope.units().as_deref(),
+                unit_id.as_deref(),
+                include_inactive,
+                cursor.as_ref(),
+                limit + 1,
+            )
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.name.as_str(), r.id.as_str()));
+    let items = rows
+        .iter()
+        .map(OfficeView::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+}
+
+pub async fn create_office(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewOffice>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::UnitAdmin])?;
+    let mut errors = Vec::new();
+    let name = text("name", &body.name, 200, &mut errors);
+    let unit_id = field_id("unit_id", &body.unit_id, &mut errors);
+    let polygon = office_fence(
+        body.latitude,
+        body.longitude,
+        body.radius_m,
+        body.polygon.as_deref(),
+        &mut errors,
+    );
+    if time_zone(&body.timezone).is_err() {
+        errors.push(FieldError::new(
+            "timezone",
+            "must be an IANA time zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura",
+        ));
+    }
+    let (Some(name), Some(unit_id), Some(polygon)) = (name, unit_id, polygon) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = now_utc();
+    let row = OfficeRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        unit_id,
+        name,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        radius_m: body.radius_m,
+        polygon,
+        timezone: body.timezone,
+        active: true,
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            if !scope.has_unit(&stored.unit_id) {
+                return Err(StorageError::MissingReference("unit_id".into()));
+            }
+            org::insert_office(conn, &stored)?;
+            let view = office_audit(&stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "office.create",
+                "office",
+                &stored.id,
+                None,
+                Some(&view),
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/offices/{}", row.id)))
+            .json(OfficeView::from_row(&row)?)),
+        Err(StorageError::MissingReference(_)) => Err(ApiError::field("unit_id", "no such unit")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn office_in_scope(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    id: &str,
+) -> Result<(Scope, OfficeRow), StorageError> {
+    let scope = Scope::of(conn, caller)?;
+    let office = org::find_office(conn, id)?;
+    if scope.has_unit(&office.unit_id) {
+        Ok((scope, office))
+    } else {
+        Err(StorageError::NotFound)
+    }
+}
+
+pub async fn get_office(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let (_, row) = state
+        .db
+        .run(move |conn| office_in_scope(conn, &caller, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(OfficeView::from_row(&row)?))
+}
+
+pub async fn update_office(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<OfficePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::UnitAdmin])?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| text("name", n, 200, &mut errors));
+    let unit_id = body
+        .unit_id
+        .as_deref()
+        .and_then(|u| field_id("unit_id", u, &mut errors));
+    if let Some(tz) = &body.timezone
+        && time_zone(tz).is_err()
+    {
+        errors.push(FieldError::new(
+            "timezone",
+            "must be an IANA time zone such as Asia/Jakarta, Asia/Makassar or Asia/Jayapura",
+        ));
+    }
+    let (scope_id, scope_caller) = (id.clone(), caller.clone());
+    let (scope, before) = state
+        .db
+        .run(move |conn| office_in_scope(conn, &scope_caller, &scope_id))
+        .await?;
+    if let Some(unit) = &unit_id
+        && !scope.has_unit(unit)
+    {
+        errors.push(FieldError::new("unit_id", "no such unit"));
+    }
+    // The fence is checked whole, with the stored values for what the patch leaves out.
+    let polygon_now: Option<Vec<[f64; 2]>> = before
+        .polygon
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let polygon = body.polygon.clone().unwrap_or(polygon_now);
+    let fence = office_fence(
+        body.latitude.unwrap_or(before.latitude),
+        body.longitude.unwrap_or(before.longitude),
+        body.radius_m.unwrap_or(before.radius_m),
+        polygon.as_deref(),
+        &mut errors,
+    );
+    let Some(stored_polygon) = fence else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let changes = OfficeChanges {
+        name,
+        unit_id,
+        latitude: body.latitude,
+        longitude: body.longitude,
+        radius_m: body.radius_m,
+        polygon: body.polygon.is_some().then_some(stored_polygon),
+        timezone: body.timezone,
+        active: body.active,
+        updated_at: Some(now_utc()),
+    };
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let (_, before) = office_in_scope(conn, &caller, &id)?;
+            let after = org::update_office(conn, &id, &changes)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "office.update",
+                "office",
+                &id,
+                Some(&office_audit(&before)?),
+                Some(&office_audit(&after)?),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(OfficeView::from_row(&row)?))
+}
+
+/// An office as the audit log keeps it.
+fn office_audit(row: &OfficeRow) -> Result<OfficeView, StorageError> {
+    OfficeView::from_row(row).map_err(|e| StorageError::Other(e.to_string()))
+}
+
+/// `DELETE /api/v1/offices/{id}`: the office is deactivated, not erased, because check-ins and
+/// employees refer to it; it no longer appears in lists (unless asked) nor serves as a place.
+pub async fn delete_office(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::UnitAdmin])?;
+    let id = parse_id(&id)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let (_, before) = office_in_scope(conn, &caller, &id)?;
+            let after = org::update_office(
+                conn,
+                &id,
+                &OfficeChanges {
+                    active: Some(false),
+                    updated_at: Some(now_utc()),
+                    ..OfficeChanges::default()
+                },
+            )?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "office.deactivate",
+                "office",
+                &id,
+                Some(&office_audit(&before)?),
+                Some(&office_audit(&after)?),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Employees
+
+/// The login linked to an employee, as the employee record shows it.
+#[derive(Debug, Serialize)]
+pub struct LoginView {
+    pub id: String,
+    pub username: String,
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EmployeeView {
+    pub id: String,
+    pub nip: String,
+    pub id_type: String,
+    pub name: String,
+    pub unit_id: String,
+    pub position: String,
+    pub echelon: String,
+    pub supervisor_id: Option<String>,
+    pub office_id: Option<String>,
+    pub home_latitude: Option<f64>,
+    pub home_longitude: Option<f64>,
+    pub home_radius_m: Option<f64>,
+    pub active: bool,
+    pub user: Option<LoginView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl EmployeeView {
+    fn new(r: &EmployeeRow, user: Option<&UserRow>) -> Self {
+        Self {
+            id: r.id.clone(),
+            nip: r.nip.clone(),
+            id_type: r.id_type.clone(),
+            name: r.name.clone(),
+            unit_id: r.unit_id.clone(),
+            position: r.position.clone(),
+            echelon: r.echelon.clone(),
+            supervisor_id: r.supervisor_id.clone(),
+            office_id: r.office_id.clone(),
+            home_latitude: r.home_latitude,
+            home_longitude: r.home_longitude,
+            home_radius_m: r.home_radius_m,
+            active: r.active,
+            user: user.map(|u| LoginView {
+                id: u.id.clone(),
+                username: u.username.clone(),
+                role: u.role.clone(),
+                active: u.active,
+            }),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewEmployee {
+    pub nip: String,
+    #[serde(default)]
+    pub id_type: Option<String>,
+    pub name: String,
+    pub unit_id: String,
+    pub position: String,
+    pub echelon: String,
+    #[serde(default)]
+    pub supervisor_id: Option<String>,
+    #[serde(default)]
+    pub office_id: Option<String>,
+    #[serde(default)]
+    pub home_latitude: Option<f64>,
+    #[serde(default)]
+    pub home_longitude: Option<f64>,
+    #[serde(default)]
+    pub home_radius_m: Option<f64>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmployeePatch {
+    #[serde(default)]
+    pub nip: Option<String>,
+    #[serde(default)]
+    pub id_type: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+    #[serde(default)]
+    pub echelon: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub supervisor_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub office_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub home_latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub home_longitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub home_radius_m: Option<Option<f64>>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// The roles a caller may give the accounts of employees they create.
+fn may_grant(caller: Role, role: Role) -> bool {
+    match caller {
+        Role::Admin => true,
+        Role::Hr => role != Role::Admin,
+        Role::UnitAdmin => matches!(role, Role::Employee | Role::Supervisor),
+        Role::Supervisor | Role::Employee => false,
+    }
+}
+
+fn staff_id(
+    kind: Option<&str>,
+    nip: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<(StaffId, StaffIdType)> {
+    let kind = match kind.unwrap_or("nip").parse::<StaffIdType>() {
+        Ok(k) => k,
+        Err(e) => {
+            errors.push(FieldError::new("id_type", e.to_string()));
+            return None;
+        }
+    };
+    StaffId::parse(kind, nip)
+        .map(|id| (id, kind))
+        .map_err(|e| errors.push(FieldError::new("nip", e.to_string())))
+        .ok()
+}
+
+fn echelon(raw: &str, errors: &mut Vec<FieldError>) -> Option<Echelon> {
+    raw.parse::<Echelon>()
+        .map_err(|e| errors.push(FieldError::new("echelon", e.to_string())))
+        .ok()
+}
+
+/// Checks the home point: all three fields or none, a valid position and radius.
+fn home(
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    radius_m: Option<f64>,
+    errors: &mut Vec<FieldError>,
+) {
+    match (latitude, longitude, radius_m) {
+        (None, None, None) => {}
+        (Some(lat), Some(lon), Some(r)) => {
+            if let Err(e) = Coordinates::new(lat, lon) {
+                errors.push(FieldError::new("home_latitude", e.to_string()));
+            }
+            if !(r.is_finite() && r > 0.0) {
+                errors.push(FieldError::new(
+                    "home_radius_m",
+                    "must be a finite number of metres above zero",
+                ));
+            }
+        }
+        _ => errors.push(FieldError::new(
+            "home_latitude",
+            "home_latitude, home_longitude and home_radius_m go together: all or none",
+        )),
+    }
+}
+
+/// Checks the references of an employee record against the database and the caller's scope.
+fn check_references(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    employee_id: &str,
+    unit_id: &str,
+    supervisor_id: Option<&str>,
+    office_id: Option<&str>,
+) -> Result<Vec<FieldError>, StorageError> {
+    let mut errors = Vec::new();
+    if !(org::unit_parents(conn)?.contains_key(unit_id) && scope.has_unit(unit_id)) {
+        errors.push(FieldError::new("unit_id", "no such unit"));
+    }
+    if let Some(supervisor) = supervisor_id {
+        if supervisor == employee_id {
+            errors.push(FieldError::new(
+                "supervisor_id",
+                "an employee cannot supervise themselves",
+            ));
+        } else if org::find_employee(conn, supervisor).is_err() {
+            errors.push(FieldError::new("supervisor_id", "no such employee"));
+        } else if org::is_supervised_by(conn, supervisor, employee_id)? {
+            errors.push(FieldError::new(
+                "supervisor_id",
+                "that employee reports to this one: the chain would go round in a circle",
+            ));
+        }
+    }
+    if let Some(office) = office_id {
+        match org::find_office(conn, office) {
+            Ok(o) if o.active => {}
+            _ => errors.push(FieldError::new("office_id", "no such active office")),
+        }
+    }
+    Ok(errors)
+}
+
+/// Whether the caller may see `employee` (see the module docs).
+fn may_see(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    caller: &AuthUser,
+    employee: &EmployeeRow,
+) -> Result<bool, StorageError> {
+    if caller.employee_id.as_deref() == Some(employee.id.as_str())
+        || scope.has_unit(&employee.unit_id)
+    {
+        return Ok(true);
+    }
+    match (&caller.role, &caller.employee_id) {
+        (Role::Supervisor, Some(me)) => org::is_supervised_by(conn, &employee.id, me),
+        _ => Ok(false),
+    }
+}
+
+/// Duplicates from the database named by what they clash on.
+fn employee_conflict(what: &str) -> ApiError {
+    if what.contains("username") {
+        ApiError::Conflict("that username is taken".into())
+    } else {
+        ApiError::Conflict("an employee with that NIP already exists".into())
+    }
+}
+
+pub async fn list_employees(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
+    let limit = page_limit(query.limit)?;
+    let cursor = decode_cursor(query.cursor.as_deref())?;
+    let mut errors = Vec::new();
+    let mut filter = EmployeeFilter {
+        unit_id: query
+            .unit_id
+            .as_deref()
+            .and_then(|u| field_id("unit_id", u, &mut errors)),
+        office_id: query
+            .office_id
+            .as_deref()
+            .and_then(|o| field_id("office_id", o, &mut errors)),
+        supervisor_id: query
+            .supervisor_id
+            .as_deref()
+            .and_then(|s| field_id("supervisor_id", s, &mut errors)),
+        active: query.active,
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
+        only_units: None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            match (&scope, &caller.employee_id) {
+                // A supervisor lists their direct reports.
+                (Scope::People, Some(me)) => filter.supervisor_id = Some(me.clone()),
+                (Scope::People, None) => return Ok(Vec::new()),
+                _ => filter.only_units = scope.units(),
+            }
+            let rows = org::list_employees(conn, &filter, cursor.as_ref(), limit + 1)?;
+            let logins =
+                users::for_employees(conn, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let login = logins
+                        .iter()
+                        .find(|u| u.employee_id.as_deref() == Some(r.id.as_str()))
+                        .cloned();
+                    (r, login)
+                })
+                .collect())
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |(r, _)| (r.name.as_str(), r.id.as_str()));
+    let items: Vec<EmployeeView> = rows
+        .iter()
+        .map(|(r, u)| EmployeeView::new(r, u.as_ref()))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+}
+
+pub async fn create_employee(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewEmployee>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
+    let mut errors = Vec::new();
+    let id = staff_id(body.id_type.as_deref(), &body.nip, &mut errors);
+    let name = text("name", &body.name, 200, &mut errors);
+    let position = text("position", &body.position, 200, &mut errors);
+    let echelon = echelon(&body.echelon, &mut errors);
+    let unit_id = field_id("unit_id", &body.unit_id, &mut errors);
+    let supervisor_id = body
+        .supervisor_id
+        .as_deref()
+        .and_then(|s| field_id("supervisor_id", s, &mut errors));
+    let office_id = body
+        .office_id
+        .as_deref()
+        .and_then(|o| field_id("office_id", o, &mut errors));
+    home(
+        body.home_latitude,
+        body.home_longitude,
+        body.home_radius_m,
+        &mut errors,
+    );
+    // The login: username and password together, or neither.
+    let login = match (&body.username, &body.password) {
+        (None, None) => {
+            if body.role.is_some() {
+                errors.push(FieldError::new("role", "needs a username and a password"));
+            }
+            None
+        }
+        (Some(username), Some(password)) => {
+            let username = Username::parse(username)
+                .map_err(|e| errors.push(FieldError::new("username", e.to_string())))
+                .ok();
+            let password = Password::new(password)
+                .map_err(|e| errors.push(FieldError::new("password", e.to_string())))
+                .ok();
+            let role = match body.role.as_deref().unwrap_or("employee").parse::<Role>() {
+                Ok(r) if may_grant(caller.role, r) => Some(r),
+                Ok(_) => {
+                    errors.push(FieldError::new("role", "your role may not give this role"));
+                    None
+                }
+                Err(e) => {
+                    errors.push(FieldError::new("role", e.to_string()));
+                    None
+                }
+            };
+            match (username, password, role) {
+                (Some(u), Some(p), Some(r)) => Some((u, p, r)),
+                _ => None,
+            }
+        }
+        (Some(_), None) => {
+            errors.push(FieldError::new("password", "is required with a username"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(FieldError::new("username", "is required with a password"));
+            None
+        }
+    };
+    let (Some((nip, id_type)), Some(name), Some(position), Some(echelon), Some(unit_id)) =
+        (id, name, position, echelon, unit_id)
+    else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let password_hash = match &login {
+        Some((_, password, _)) => Some(state.passwords.hash(password.expose().to_owned()).await?),
+        None => None,
+    };
+    let now = now_utc();
+    let row = EmployeeRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        nip: nip.as_str().to_owned(),
+        name,
+        unit_id,
+        position,
+        echelon: echelon.as_str().to_owned(),
+        supervisor_id,
+        office_id,
+        home_latitude: body.home_latitude,
+        home_longitude: body.home_longitude,
+        home_radius_m: body.home_radius_m,
+        active: true,
+        created_at: now,
+        updated_at: now,
+        id_type: id_type.as_str().to_owned(),
+    };
+    let user = login
+        .zip(password_hash)
+        .map(|((username, _, role), hash)| UserRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            username: username.as_str().to_owned(),
+            password_hash: hash,
+            role: role.as_str().to_owned(),
+            employee_id: Some(row.id.clone()),
+            active: true,
+            token_version: 0,
+            created_at: now,
+            updated_at: now,
+        });
+    let (stored, stored_user) = (row.clone(), user.clone());
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let errors = check_references(
+                conn,
+                &scope,
+                &stored.id,
+                &stored.unit_id,
+                stored.supervisor_id.as_deref(),
+                stored.office_id.as_deref(),
+            )?;
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            org::insert_employee(conn, &stored)?;
+            if let Some(user) = &stored_user {
+                users::insert(conn, user)?;
+            }
+            let view = EmployeeView::new(&stored, stored_user.as_ref());
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "employee.create",
+                "employee",
+                &stored.id,
+                None,
+                Some(&view),
+            )?;
+            Ok(Ok(()))
+        })
+        .await;
+    match result {
+        Ok(Ok(())) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/employees/{}", row.id)))
+            .json(EmployeeView::new(&row, user.as_ref()))),
+        Ok(Err(errors)) => Err(ApiError::Validation(errors)),
+        Err(StorageError::Duplicate(what)) => Err(employee_conflict(&what)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get_employee(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let (row, user) = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let row = org::find_employee(conn, &id)?;
+            if !may_see(conn, &scope, &caller, &row)? {
+                return Err(StorageError::NotFound);
+            }
+            let user = users::for_employees(conn, std::slice::from_ref(&row.id))?.pop();
+            Ok((row, user))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref())))
+}
+
+pub async fn update_employee(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<EmployeePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| text("name", n, 200, &mut errors));
+    let position = body
+        .position
+        .as_deref()
+        .and_then(|p| text("position", p, 200, &mut errors));
+    let echelon = body
+        .echelon
+        .as_deref()
+        .and_then(|e| echelon(e, &mut errors));
+    let unit_id = body
+        .unit_id
+        .as_deref()
+        .and_then(|u| field_id("unit_id", u, &mut errors));
+    let supervisor_id = match &body.supervisor_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) => field_id("supervisor_id", s, &mut errors).map(Some),
+    };
+    let office_id = match &body.office_id {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(o)) => field_id("office_id", o, &mut errors).map(Some),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let before = org::find_employee(conn, &id)?;
+            if !scope.has_unit(&before.unit_id) {
+                return Err(StorageError::NotFound);
+            }
+            let mut errors = Vec::new();
+            // The id and its type are checked together, with the stored one for what is left out.
+            let nip = match (&body.nip, &body.id_type) {
+                (None, None) => None,
+                (nip, kind) => staff_id(
+                    Some(kind.as_deref().unwrap_or(&before.id_type)),
+                    nip.as_deref().unwrap_or(&before.nip),
+                    &mut errors,
+                ),
+            };
+            home(
+                body.home_latitude.unwrap_or(before.home_latitude),
+                body.home_longitude.unwrap_or(before.home_longitude),
+                body.home_radius_m.unwrap_or(before.home_radius_m),
+                &mut errors,
+            );
+            let new_unit = unit_id.clone().unwrap_or_else(|| before.unit_id.clone());
+            let new_supervisor = supervisor_id
+                .clone()
+                .unwrap_or_else(|| before.supervisor_id.clone());
+            let new_office = office_id
+                .clone()
+                .unwrap_or_else(|| before.office_id.clone());
+            errors.extend(check_references(
+                conn,
+                &scope,
+                &id,
+                &new_unit,
+                new_supervisor
+                    .as_deref()
+                    .filter(|_| supervisor_id.is_some()),
+                new_office.as_deref().filter(|_| office_id.is_some()),
+            )?);
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            let after = org::update_employee(
+                conn,
+                &id,
+                &EmployeeChanges {
+                    nip: nip.as_ref().map(|(n, _)| n.as_str().to_owned()),
+                    id_type: nip.as_ref().map(|(_, k)| k.as_str().to_owned()),
+                    name,
+                    unit_id,
+                    position,
+                    echelon: echelon.map(|e| e.as_str().to_owned()),
+                    supervisor_id,
+                    office_id,
+                    home_latitude: body.home_latitude,
+                    home_longitude: body.home_longitude,
+                    home_radius_m: body.home_radius_m,
+                    active: body.active,
+                    updated_at: Some(now_utc()),
+                },
+            )?;
+            let user = users::for_employees(conn, std::slice::from_ref(&id))?.pop();
+            // Leaving the organisation ends the employee's sessions at once.
+            if body.active == Some(false)
+                && before.active
+                && let Some(user) = &user
+            {
+                users::update(
+                    conn,
+                    &user.id,
+                    &users::UserChanges {
+                        active: Some(false),
+                        token_version: Some(user.token_version + 1),
+                        updated_at: Some(now_utc()),
+                        ..users::UserChanges::default()
+                    },
+                )?;
+                sessions::revoke_all_for_user(conn, &user.id, now_utc(), "employee deactivated")?;
+            }
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "employee.update",
+                "employee",
+                &id,
+                Some(&EmployeeView::new(&before, user.as_ref())),
+                Some(&EmployeeView::new(&after, user.as_ref())),
+            )?;
+            Ok(Ok((after, user)))
+        })
+        .await;
+    match result {
+        Ok(Ok((row, user))) => Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()))),
+        Ok(Err(errors)) => Err(ApiError::Validation(errors)),
+        Err(StorageError::Duplicate(what)) => Err(employee_conflict(&what)),
+        Err(e) => Err(e.into()),
+    }
+}
