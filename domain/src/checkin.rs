@@ -14,6 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::geofence::{Coordinates, Judgement, Verdict};
 
+/// Whether `id` is usable as a device id: 1 to 128 printable ASCII characters, no spaces.
+/// Phones send their installation id; anything else (control characters, NUL) is refused.
+#[must_use]
+pub fn is_device_id(id: &str) -> bool {
+    (1..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_graphic())
+}
+
 /// Check-in or check-out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -190,6 +190,13 @@ _hadir_conformance_run() {
     return 1
   fi
 
+  # The run's account is an admin linked to an employee with an office, so that the check-in
+  # routes (which need an employee) are exercised too, not only refused with 403.
+  if ! token=$(_hadir_conformance_employee "$base" "$token" "$password"); then
+    echo "schemathesis.sh: could not set up the conformance employee" >&2
+    return 1
+  fi
+
   # All checks, positive and negative data, every phase. The logout operation (POST, the only
   # method on its path) is left out: it would revoke the token that every other request carries.
   mkdir -p "$report_dir" || return 1
@@ -228,6 +235,32 @@ _hadir_conformance_run() {
       "answers $status, not 200): some operation revoked it, so the later results prove nothing" >&2
     return 1
   fi
+}
+
+# Creates a unit, an office and an employee whose login is an admin, logs in as it and prints
+# its access token. Usage: _hadir_conformance_employee BASE ADMIN_TOKEN PASSWORD
+_hadir_conformance_employee() {
+  local base=$1 admin=$2 password=$3 unit office body response
+  _hadir_conf_post() {
+    curl -sS --fail-with-body --max-time 60 -H "Authorization: Bearer $admin" \
+      -H 'Content-Type: application/json' --data "$2" "$base$1"
+  }
+  _hadir_conf_id() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+  unit=$(_hadir_conf_post /api/v1/units '{"name": "Conformance"}' | _hadir_conf_id) || return 1
+  office=$(_hadir_conf_post /api/v1/offices "{\"name\": \"Conformance office\", \"unit_id\": \"$unit\",
+    \"latitude\": -6.872183, \"longitude\": 107.542038, \"radius_m\": 100,
+    \"timezone\": \"Asia/Jakarta\"}" | _hadir_conf_id) || return 1
+  body=$(python3 -c 'import json, sys
+print(json.dumps({"nip": "198503122010011002", "name": "Conformance", "unit_id": sys.argv[1],
+    "position": "Tester", "echelon": "staff", "office_id": sys.argv[2],
+    "username": "conformance", "password": sys.argv[3], "role": "admin"}))' \
+    "$unit" "$office" "$password") || return 1
+  _hadir_conf_post /api/v1/employees "$body" >/dev/null || return 1
+  body=$(python3 -c 'import json, sys; print(json.dumps({"username": "conformance", "password": sys.argv[1]}))' \
+    "$password") || return 1
+  response=$(curl -sS --fail-with-body --max-time 60 -H 'Content-Type: application/json' \
+    --data "$body" "$base/api/v1/auth/login") || return 1
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])' <<<"$response"
 }
 
 # Stops whatever the conformance run started and deletes its files. Safe to call at any time.

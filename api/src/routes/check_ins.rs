@@ -24,7 +24,7 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::page_limit;
+use super::{page_limit, parse_id};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::selfie::{self, ProcessedSelfie, SelfieError};
@@ -261,11 +261,7 @@ pub fn parse_meta(bytes: &[u8]) -> Result<Meta, Vec<FieldError>> {
     };
     let device_id = match map.get("device_id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s))
-            if (1..=128).contains(&s.len()) && s.chars().all(|c| c.is_ascii_graphic()) =>
-        {
-            Some(s.clone())
-        }
+        Some(Value::String(s)) if checkin::is_device_id(s) => Some(s.clone()),
         Some(_) => {
             err(
                 "device_id",
@@ -831,13 +827,6 @@ pub async fn batch(
         });
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
-}
-
-/// A malformed id cannot name a record: 404, like an id that does not exist.
-fn parse_id(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::NotFound)
 }
 
 /// Whether `caller` may see the check-ins of `employee_id`: their own; HR and admins all; a

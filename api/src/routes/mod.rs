@@ -83,3 +83,23 @@ pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, crate::error::ApiErr
         Some(_) => Err(crate::error::ApiError::field("limit", "must be 1 to 500")),
     }
 }
+
+/// A malformed id cannot name a record: 404, like an id that does not exist.
+pub(crate) fn parse_id(raw: &str) -> Result<String, crate::error::ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| crate::error::ApiError::NotFound)
+}
+
+/// An optional id in a query string: 422 naming `field` when it is not a UUID.
+pub(crate) fn query_id(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<String>, crate::error::ApiError> {
+    raw.map(|raw| {
+        uuid::Uuid::parse_str(raw)
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| crate::error::ApiError::field(field, "must be a UUID"))
+    })
+    .transpose()
+}

@@ -25,7 +25,7 @@ use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::page_limit;
+use super::{page_limit, parse_id, query_id};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
@@ -83,13 +83,6 @@ impl Scope {
     }
 }
 
-/// A malformed id cannot name a record: 404, like an id that does not exist.
-fn parse_id(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::NotFound)
-}
-
 fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.hyphenated().to_string())
@@ -103,6 +96,13 @@ fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> Opt
         errors.push(FieldError::new(
             field,
             format!("must be 1 to {max} characters"),
+        ));
+        None
+    } else if trimmed.chars().any(char::is_control) {
+        // NUL in particular: PostgreSQL cannot store it in text.
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
         ));
         None
     } else {
@@ -259,14 +259,7 @@ pub async fn list_units(
     caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
     let limit = page_limit(query.limit)?;
     let cursor = decode_cursor(query.cursor.as_deref())?;
-    let parent = match query.parent_id.as_deref() {
-        Some(raw) => Some(
-            uuid::Uuid::parse_str(raw)
-                .map(|u| u.hyphenated().to_string())
-                .map_err(|_| ApiError::field("parent_id", "must be a UUID"))?,
-        ),
-        None => None,
-    };
+    let parent = query_id("parent_id", query.parent_id.as_deref())?;
     let rows = state
         .db
         .run(move |conn| {
@@ -616,14 +609,7 @@ pub async fn list_offices(
     caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
     let limit = page_limit(query.limit)?;
     let cursor = decode_cursor(query.cursor.as_deref())?;
-    let unit_id = match query.unit_id.as_deref() {
-        Some(raw) => Some(
-            uuid::Uuid::parse_str(raw)
-                .map(|u| u.hyphenated().to_string())
-                .map_err(|_| ApiError::field("unit_id", "must be a UUID"))?,
-        ),
-        None => None,
-    };
+    let unit_id = query_id("unit_id", query.unit_id.as_deref())?;
     let include_inactive = query.include_inactive.unwrap_or(false);
     let rows = state
         .db
@@ -1372,6 +1358,11 @@ pub async fn update_employee(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
     let id = parse_id(&id)?;
+    if caller.employee_id.as_deref() == Some(id.as_str()) && body.active == Some(false) {
+        return Err(ApiError::Conflict(
+            "you cannot deactivate your own employee record".into(),
+        ));
+    }
     let mut errors = Vec::new();
     let name = body
         .name

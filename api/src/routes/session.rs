@@ -117,10 +117,14 @@ pub async fn login(
     state: web::Data<AppState>,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.device_id.as_ref().is_some_and(|d| d.len() > 128) {
+    if body
+        .device_id
+        .as_deref()
+        .is_some_and(|d| !hadir_domain::checkin::is_device_id(d))
+    {
         return Err(ApiError::field(
             "device_id",
-            "must be at most 128 characters",
+            "must be 1 to 128 printable ASCII characters without spaces",
         ));
     }
     let username = body.username.trim().to_ascii_lowercase();

@@ -11,7 +11,7 @@ use hadir_storage::repo::users::{self, UserChanges, UserRow};
 use hadir_storage::{StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::page_limit;
+use super::{page_limit, parse_id};
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
@@ -86,13 +86,6 @@ fn parse_password(raw: &str, errors: &mut Vec<FieldError>) -> Option<Password> {
     Password::new(raw)
         .map_err(|e| errors.push(FieldError::new("password", e.to_string())))
         .ok()
-}
-
-/// A malformed id cannot name a record: 404, like an id that does not exist.
-fn parse_id(raw: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::NotFound)
 }
 
 pub async fn list(

@@ -44,6 +44,22 @@ async fn status_with(app: &TestApp, token: &str) -> StatusCode {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_id_with_control_characters_is_refused_at_login() {
+    let app = TestApp::spawn().await;
+    for bad in ["phone\u{0}1", "", "with space"] {
+        let res = app
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                &serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD, "device_id": bad}),
+            )
+            .await;
+        let body = hadir_tests::problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["field"], "device_id", "{bad:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_returns_a_token_pair_and_the_user() {
     let app = TestApp::spawn().await;
     let res = app.login("admin", ADMIN_PASSWORD).await;

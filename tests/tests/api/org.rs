@@ -174,6 +174,8 @@ async fn bad_employee_fields_are_422_naming_each_one() {
         ("office_id", json!(uuid::Uuid::new_v4().to_string())),
         ("supervisor_id", json!(uuid::Uuid::new_v4().to_string())),
         ("name", json!("   ")),
+        ("name", json!("Bu\u{0}di")),
+        ("position", json!("Analis\u{7}")),
         ("id_type", json!("passport")),
         ("home_latitude", json!(-6.9)),
     ];
@@ -595,4 +597,18 @@ async fn employee_lists_filter_and_page() {
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_deactivates_their_own_employee_record() {
+    let w = world().await;
+    let head = w.employee(1, &w.dinas_a, None, "unit_admin", None).await;
+    let tokens = w.login(1).await;
+    let path = format!("/api/v1/employees/{}", head["id"].as_str().unwrap());
+    let res = patch(&w.app, &tokens.access, &path, &json!({"active": false})).await;
+    problem(res, StatusCode::CONFLICT).await;
+    assert_eq!(
+        w.app.get(&path, &tokens.access).await.status(),
+        StatusCode::OK
+    );
 }
