@@ -767,10 +767,14 @@ pub async fn batch(
         .max_body_bytes
         .saturating_mul(state.check_in.max_batch_items);
     let parts = read_parts(&req, payload, limit).await?;
-    let metas: Vec<&Vec<u8>> = parts
+    // Each `meta` part is one item; a part holding a JSON array holds several.
+    let metas: Vec<Vec<u8>> = parts
         .iter()
         .filter(|(name, _)| name == "meta")
-        .map(|(_, bytes)| bytes)
+        .flat_map(|(_, bytes)| match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Array(items)) => items.iter().map(|i| i.to_string().into_bytes()).collect(),
+            _ => vec![bytes.clone()],
+        })
         .collect();
     if metas.is_empty() {
         return Err(ApiError::field(
@@ -792,7 +796,7 @@ pub async fn batch(
             check_in: None,
             problem: Some(e.problem()),
         };
-        let meta = match parse_meta(bytes) {
+        let meta = match parse_meta(&bytes) {
             Ok(meta) => meta,
             Err(errors) => {
                 items.push(failed(None, &ApiError::Validation(errors)));

@@ -847,6 +847,30 @@ async fn a_batch_answers_one_result_per_item() {
     let body: Value = send(form).await.unwrap().json().await.unwrap();
     assert_eq!(body["items"][0]["status"], 200);
     assert_eq!(rows(&app, &budi), 1);
+    // One `meta` part may also hold a JSON array of metas.
+    let (one, two) = (
+        meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+        meta_at(CIMAHI.0, CIMAHI.1, 12.0),
+    );
+    let form = Form::new()
+        .part("meta", Part::text(json!([one, two]).to_string()))
+        .part(
+            selfie_name(&one),
+            Part::bytes(photo("selfie-a-480x640.jpg")),
+        )
+        .part(
+            selfie_name(&two),
+            Part::bytes(photo("selfie-b-480x640.jpg")),
+        );
+    let body: Value = send(form).await.unwrap().json().await.unwrap();
+    let statuses: Vec<&Value> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["status"])
+        .collect();
+    assert_eq!(statuses, [&json!(201), &json!(201)]);
+    assert_eq!(rows(&app, &budi), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
