@@ -40,6 +40,12 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A field that may be left out but not sent as `null` (it cannot be cleared): `null` fails
+/// with a 422 naming the field.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// Which units a caller's organisation routes reach.
 #[derive(Debug, Clone)]
 pub enum Scope {
@@ -227,7 +233,7 @@ pub struct NewUnit {
 
 #[derive(Debug, Deserialize)]
 pub struct UnitPatch {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub parent_id: Option<Option<String>>,
@@ -519,21 +525,21 @@ pub struct NewOffice {
 
 #[derive(Debug, Deserialize)]
 pub struct OfficePatch {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub unit_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub latitude: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub longitude: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub radius_m: Option<f64>,
     #[serde(default, deserialize_with = "nullable")]
     pub polygon: Option<Option<Vec<[f64; 2]>>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub timezone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub active: Option<bool>,
 }
 
@@ -959,17 +965,17 @@ pub struct NewEmployee {
 
 #[derive(Debug, Deserialize)]
 pub struct EmployeePatch {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub nip: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub id_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub unit_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub position: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub echelon: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub supervisor_id: Option<Option<String>>,
@@ -981,7 +987,7 @@ pub struct EmployeePatch {
     pub home_longitude: Option<Option<f64>>,
     #[serde(default, deserialize_with = "nullable")]
     pub home_radius_m: Option<Option<f64>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     pub active: Option<bool>,
 }
 
