@@ -729,16 +729,27 @@ fn office_in_scope(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct GetOfficeQuery {
+    pub include_inactive: Option<bool>,
+}
+
+/// A deleted (deactivated) office answers 404 like any deleted record, unless asked for with
+/// `include_inactive=true` (to see it, or before reactivating it with a PATCH).
 pub async fn get_office(
     state: web::Data<AppState>,
     caller: AuthUser,
     id: web::Path<String>,
+    query: web::Query<GetOfficeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let (_, row) = state
         .db
         .run(move |conn| office_in_scope(conn, &caller, &id))
         .await?;
+    if !row.active && !query.include_inactive.unwrap_or(false) {
+        return Err(ApiError::NotFound);
+    }
     Ok(HttpResponse::Ok().json(OfficeView::from_row(&row)?))
 }
 

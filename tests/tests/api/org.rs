@@ -508,6 +508,10 @@ async fn a_deactivated_office_is_no_place_and_a_deactivated_employee_is_logged_o
             .iter()
             .all(|o| o["id"] != w.office_a.as_str())
     );
+    let gone = format!("/api/v1/offices/{}", w.office_a);
+    problem(w.app.get(&gone, t).await, StatusCode::NOT_FOUND).await;
+    let kept = w.app.get(&format!("{gone}?include_inactive=true"), t).await;
+    assert_eq!(kept.status(), StatusCode::OK);
     let all: Value = w
         .app
         .get("/api/v1/offices?include_inactive=true", t)
