@@ -285,10 +285,6 @@ pub fn counted_at(
     }
 }
 
-fn minutes(delta: TimeDelta) -> i64 {
-    delta.num_minutes()
-}
-
 fn describe_duration(delta: TimeDelta) -> String {
     let m = delta.num_minutes().abs();
     if m >= 120 {
@@ -394,17 +390,20 @@ pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
         if metres > t.min_travel_m && kmh > t.max_speed_kmh {
             push(
                 FlagCode::ImpossibleTravel,
-                format!(
-                    "{:.1} km from the previous check-in {} min earlier: {} km/h, above {:.0} km/h",
-                    metres / 1000.0,
-                    minutes(counted_at - prev.at),
-                    if kmh.is_finite() {
-                        format!("{kmh:.0}")
-                    } else {
-                        "instant".to_owned()
-                    },
-                    t.max_speed_kmh
-                ),
+                if kmh.is_finite() {
+                    format!(
+                        "{:.1} km from the previous check-in {} earlier: {kmh:.0} km/h, above \
+                         {:.0} km/h",
+                        metres / 1000.0,
+                        describe_duration(counted_at - prev.at),
+                        t.max_speed_kmh
+                    )
+                } else {
+                    format!(
+                        "{:.1} km from the previous check-in at the same moment",
+                        metres / 1000.0
+                    )
+                },
             );
         }
     }
@@ -597,9 +596,11 @@ mod tests {
             at: time("2026-11-02T00:19:09Z"),
             position: at(-6.902_477, 107.618_810),
         });
+        let o = evaluate(&e, &Thresholds::default());
+        assert_eq!(codes(&o), vec![FlagCode::ImpossibleTravel]);
         assert_eq!(
-            codes(&evaluate(&e, &Thresholds::default())),
-            vec![FlagCode::ImpossibleTravel]
+            o.flags[0].detail,
+            "9.1 km from the previous check-in 2 min earlier: 274 km/h, above 150 km/h"
         );
         // The same trip in 10 minutes: 55 km/h.
         e.previous = Some(PreviousFix {
