@@ -262,7 +262,12 @@ async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    // The server runs in a temporary directory: relative paths are taken from here first.
+    let absolute =
+        |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    args.server_bin = absolute(&args.server_bin);
+    args.s3_bin = args.s3_bin.as_ref().map(absolute);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
     let small = Arc::new(
         std::fs::read(args.fixtures.join("selfie-a-480x640.jpg"))
@@ -392,9 +397,10 @@ async fn main() {
         .await;
     let login_s = logging_in.elapsed().as_secs_f64();
     eprintln!(
-        "{} logins in {login_s:.1} s ({:.0}/s, argon2id m=19 MiB t=2)",
+        "{} logins in {login_s:.1} s ({:.0}/s, argon2id m=19 MiB t=2); server peak RSS so far {:.0} MiB",
         tokens.len(),
-        tokens.len() as f64 / login_s
+        tokens.len() as f64 / login_s,
+        peak_rss_mib(pid),
     );
 
     let backend = match (&args.database_url, &args.s3_bin) {
