@@ -287,13 +287,15 @@ fn perceptual_hash(img: &DynamicImage) -> PerceptualHash {
     PerceptualHash(u64::from_be_bytes(bits))
 }
 
-/// The offset just past a JPEG's end-of-image marker, walking its segments and entropy-coded
-/// scans; `None` when the data ends first (a truncated upload).
-#[must_use]
-pub fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+/// Walks a JPEG from its start marker to its end marker, handing each piece to `piece` with
+/// its marker: the start marker, every marker segment (with its length), the entropy-coded data
+/// after each scan header (marker 0, restart markers included), and the end marker. Returns the
+/// offset just past the end marker, or `None` when the data ends first or is not a JPEG.
+fn walk_jpeg(bytes: &[u8], mut piece: impl FnMut(u8, &[u8])) -> Option<usize> {
     if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
         return None;
     }
+    piece(0xD8, &bytes[..2]);
     let mut i = 2;
     loop {
         // Markers may be padded with extra 0xFF bytes.
@@ -304,64 +306,13 @@ pub fn jpeg_end(bytes: &[u8]) -> Option<usize> {
             return None;
         }
         let marker = *bytes.get(i + 1)?;
-        i += 2;
-        match marker {
-            0xD9 => return Some(i),
-            0x01 | 0xD0..=0xD7 => {}
-            _ => {
-                let len = usize::from(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]));
-                if len < 2 {
-                    return None;
-                }
-                i += len;
-                if marker == 0xDA {
-                    // Entropy-coded data runs to the next marker that is neither a stuffed
-                    // 0xFF00 nor a restart marker.
-                    loop {
-                        let b = *bytes.get(i)?;
-                        if b == 0xFF {
-                            let next = *bytes.get(i + 1)?;
-                            if next != 0x00 && !(0xD0..=0xD7).contains(&next) && next != 0xFF {
-                                break;
-                            }
-                            i += if next == 0xFF { 1 } else { 2 };
-                        } else {
-                            i += 1;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The JPEG `bytes` with only what decoding needs: the frame, tables and scans are copied; every
-/// application segment but JFIF (APP0) and Adobe's colour transform (APP14), every comment,
-/// and every byte after the end marker are dropped. `None` when the data does not walk as a
-/// JPEG to its end.
-#[must_use]
-pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
-    if bytes.len() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    out.extend_from_slice(&bytes[..2]);
-    let mut i = 2;
-    loop {
-        while *bytes.get(i)? == 0xFF && *bytes.get(i + 1)? == 0xFF {
-            i += 1;
-        }
-        if *bytes.get(i)? != 0xFF {
-            return None;
-        }
-        let marker = *bytes.get(i + 1)?;
         match marker {
             0xD9 => {
-                out.extend_from_slice(&[0xFF, 0xD9]);
-                return Some(out);
+                piece(marker, &bytes[i..i + 2]);
+                return Some(i + 2);
             }
             0x01 | 0xD0..=0xD7 => {
-                out.extend_from_slice(&bytes[i..i + 2]);
+                piece(marker, &bytes[i..i + 2]);
                 i += 2;
             }
             _ => {
@@ -370,14 +321,11 @@ pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
                     return None;
                 }
                 let end = i + 2 + len;
-                let segment = bytes.get(i..end)?;
-                let keep = !matches!(marker, 0xE1..=0xED | 0xEF | 0xFE);
-                if keep {
-                    out.extend_from_slice(segment);
-                }
+                piece(marker, bytes.get(i..end)?);
                 i = end;
                 if marker == 0xDA {
-                    // The entropy-coded data that follows, up to the next real marker.
+                    // Entropy-coded data runs to the next marker that is neither a stuffed
+                    // 0xFF00 nor a restart marker.
                     let start = i;
                     loop {
                         let b = *bytes.get(i)?;
@@ -391,11 +339,33 @@ pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
                             i += 1;
                         }
                     }
-                    out.extend_from_slice(&bytes[start..i]);
+                    piece(0, &bytes[start..i]);
                 }
             }
         }
     }
+}
+
+/// The offset just past a JPEG's end-of-image marker; `None` when the data ends first (a
+/// truncated upload).
+#[must_use]
+pub fn jpeg_end(bytes: &[u8]) -> Option<usize> {
+    walk_jpeg(bytes, |_, _| {})
+}
+
+/// The JPEG `bytes` with only what decoding needs: the frame, tables and scans are copied; every
+/// application segment but JFIF (APP0) and Adobe's colour transform (APP14), every comment,
+/// and every byte after the end marker are dropped. `None` when the data does not walk as a
+/// JPEG to its end.
+#[must_use]
+pub fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    walk_jpeg(bytes, |marker, piece| {
+        if !matches!(marker, 0xE1..=0xED | 0xEF | 0xFE) {
+            out.extend_from_slice(piece);
+        }
+    })?;
+    Some(out)
 }
 
 /// Reads capture time and GPS position from a raw EXIF block; anything unreadable is absent.

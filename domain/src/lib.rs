@@ -10,6 +10,7 @@ pub mod geofence;
 pub mod ids;
 pub mod org;
 pub mod photo;
+pub mod plan;
 pub mod role;
 
 pub use account::{AccountError, Password, Username};

@@ -66,6 +66,12 @@ fn free_port() -> u16 {
         .map_or_else(|e| panic!("no free port: {e}"), |a| a.port())
 }
 
+/// `p` made absolute: the server runs in a temporary directory, so relative paths are taken
+/// from where the benchmark was started.
+fn absolute(p: &PathBuf) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 /// A child process killed when dropped.
 struct Proc(Child);
 
@@ -263,9 +269,6 @@ async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let mut args = Args::parse();
-    // The server runs in a temporary directory: relative paths are taken from here first.
-    let absolute =
-        |p: &PathBuf| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     args.server_bin = absolute(&args.server_bin);
     args.s3_bin = args.s3_bin.as_ref().map(absolute);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
