@@ -477,4 +477,34 @@ mod tests {
         ));
         assert_eq!(p.timezone, "Asia/Jayapura");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_window_is_ordered_and_leave_always_wins(
+            days in 0i64..3_650, start_min in 0u32..1_440, length_min in 1u32..1_440,
+            before in 0u32..300, after in 0u32..600, zone in 0usize..3,
+        ) {
+            let tz = [chrono_tz::Asia::Jakarta, chrono_tz::Asia::Makassar, chrono_tz::Asia::Jayapura][zone];
+            let date = d("2024-01-01") + TimeDelta::days(days);
+            let start = t(start_min / 60, start_min % 60);
+            let end_min = (start_min + length_min) % 1_440;
+            let hours = Hours { start, end: t(end_min / 60, end_min % 60) };
+            let mut s = civil_service();
+            s.days = [Some(hours); 7];
+            s.overrides.clear();
+            s.check_in_opens_before_minutes = before;
+            s.check_out_closes_after_minutes = after;
+            let offices = [office("Kantor")];
+            let mut i = inputs("2024-01-01", tz, &s, &offices);
+            i.date = date;
+            let w = resolve(&i).window.unwrap();
+            proptest::prop_assert!(w.check_in_from <= w.start);
+            proptest::prop_assert!(w.start < w.end);
+            proptest::prop_assert!(w.end <= w.check_out_until);
+            proptest::prop_assert_eq!((w.end - w.start).num_minutes(), i64::from(length_min % 1_440));
+            i.leave = Some("sakit");
+            i.holiday = Some("Tahun Baru");
+            proptest::prop_assert_eq!(resolve(&i).mode, Mode::Leave);
+        }
+    }
 }

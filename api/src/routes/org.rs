@@ -1513,3 +1513,92 @@ pub async fn update_employee(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The caller
+
+/// A unit or a person named by id and name.
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+/// `GET /api/v1/me`: the employee behind the caller's account (API.md's shape).
+#[derive(Debug, Serialize)]
+pub struct MeView {
+    pub id: String,
+    pub nip: String,
+    pub id_type: String,
+    pub name: String,
+    pub unit: Named,
+    pub position: String,
+    pub echelon: String,
+    pub supervisor: Option<Named>,
+    pub offices: Vec<OfficeView>,
+    pub home: Option<HomeView>,
+    pub user: LoginView,
+}
+
+/// The home point for work from home.
+#[derive(Debug, Serialize)]
+pub struct HomeView {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_m: f64,
+}
+
+pub async fn me(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+    let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
+    let (employee, unit, supervisor, office) = state
+        .db
+        .run(move |conn| {
+            let (employee, office) = org::employee_with_office(conn, &employee_id)?;
+            let unit = org::find_unit(conn, &employee.unit_id)?;
+            let supervisor = match &employee.supervisor_id {
+                Some(id) => Some(org::find_employee(conn, id)?),
+                None => None,
+            };
+            Ok((employee, unit, supervisor, office))
+        })
+        .await?;
+    let home = match (
+        employee.home_latitude,
+        employee.home_longitude,
+        employee.home_radius_m,
+    ) {
+        (Some(latitude), Some(longitude), Some(radius_m)) => Some(HomeView {
+            latitude,
+            longitude,
+            radius_m,
+        }),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(MeView {
+        id: employee.id,
+        nip: employee.nip,
+        id_type: employee.id_type,
+        name: employee.name,
+        unit: Named {
+            id: unit.id,
+            name: unit.name,
+        },
+        position: employee.position,
+        echelon: employee.echelon,
+        supervisor: supervisor.map(|s| Named {
+            id: s.id,
+            name: s.name,
+        }),
+        offices: office
+            .iter()
+            .map(OfficeView::from_row)
+            .collect::<Result<_, _>>()?,
+        home,
+        user: LoginView {
+            id: caller.user_id,
+            username: caller.username,
+            role: caller.role.as_str().to_owned(),
+            active: true,
+        },
+    }))
+}

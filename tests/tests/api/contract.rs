@@ -181,6 +181,14 @@ async fn a_check_in_has_exactly_the_properties_the_spec_names() {
         .await
         .unwrap();
     assert_eq!(keys(&page), properties(&spec, "CheckInList"));
+    let me: Value = app
+        .get("/api/v1/me", &budi.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(keys(&me), properties(&spec, "Me"));
+    assert_eq!(keys(&me["offices"][0]), properties(&spec, "Office"));
     let codes: BTreeSet<String> = hadir_domain::checkin::FlagCode::ALL
         .iter()
         .map(|c| c.as_str().to_owned())

@@ -620,3 +620,39 @@ async fn nobody_deactivates_their_own_employee_record() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn me_shows_the_callers_unit_supervisor_and_offices() {
+    let w = world().await;
+    let boss = w
+        .employee(1, &w.dinas_a, Some(&w.office_a), "supervisor", None)
+        .await;
+    w.employee(
+        2,
+        &w.bidang_a1,
+        Some(&w.office_a),
+        "employee",
+        boss["id"].as_str(),
+    )
+    .await;
+    let tokens = w.login(2).await;
+    let me: Value = w
+        .app
+        .get("/api/v1/me", &tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["name"], "Pegawai 2");
+    assert_eq!(me["unit"]["name"], "Bidang A1");
+    assert_eq!(me["supervisor"]["name"], "Pegawai 1");
+    assert_eq!(me["offices"][0]["name"], "Kantor A");
+    assert_eq!(me["home"], Value::Null);
+    assert_eq!(me["user"]["username"], "pegawai2");
+    // The plain admin account is no employee.
+    problem(
+        w.app.get("/api/v1/me", &w.admin.access).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
