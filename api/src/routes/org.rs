@@ -46,6 +46,19 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
+/// A patched field that `null` clears: left out stays `None`, `null` becomes `Some(None)`, a
+/// value is checked by `check` (`None` when it fails, the error already recorded).
+fn clearable<T>(
+    field: Option<&Option<String>>,
+    check: impl FnOnce(&str) -> Option<T>,
+) -> Option<Option<T>> {
+    match field {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(value)) => check(value).map(Some),
+    }
+}
+
 /// Which units a caller's organisation routes reach.
 #[derive(Debug, Clone)]
 pub enum Scope {
@@ -393,16 +406,10 @@ pub async fn update_unit(
         .name
         .as_deref()
         .and_then(|n| text("name", n, 200, &mut errors));
-    let parent_id = match &body.parent_id {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(p)) => field_id("parent_id", p, &mut errors).map(Some),
-    };
-    let code = match &body.code {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(c)) => unit_code(c, &mut errors).map(Some),
-    };
+    let parent_id = clearable(body.parent_id.as_ref(), |v| {
+        field_id("parent_id", v, &mut errors)
+    });
+    let code = clearable(body.code.as_ref(), |v| unit_code(v, &mut errors));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -1397,16 +1404,12 @@ pub async fn update_employee(
         .unit_id
         .as_deref()
         .and_then(|u| field_id("unit_id", u, &mut errors));
-    let supervisor_id = match &body.supervisor_id {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(s)) => field_id("supervisor_id", s, &mut errors).map(Some),
-    };
-    let office_id = match &body.office_id {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(o)) => field_id("office_id", o, &mut errors).map(Some),
-    };
+    let supervisor_id = clearable(body.supervisor_id.as_ref(), |v| {
+        field_id("supervisor_id", v, &mut errors)
+    });
+    let office_id = clearable(body.office_id.as_ref(), |v| {
+        field_id("office_id", v, &mut errors)
+    });
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
