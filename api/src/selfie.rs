@@ -379,9 +379,6 @@ fn read_exif(raw: &[u8]) -> ExifEvidence {
     let Ok(exif) = parsed else {
         return ExifEvidence::default();
     };
-    for f in exif.fields() {
-        eprintln!("DEBUG {:?} {:?} {:?}", f.tag, f.ifd_num, f.value);
-    }
     let captured_at = exif
         .get_field(exif::Tag::DateTimeOriginal, exif::In::PRIMARY)
         .and_then(|f| match &f.value {

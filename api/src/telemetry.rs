@@ -20,8 +20,12 @@ pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // A log line that cannot be written (the log reader went away: a closed pipe) is dropped.
+    // tracing-subscriber would otherwise report it with eprintln!, which panics on the same
+    // closed stderr and takes the server down with it.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .log_internal_errors(false)
         .with_writer(std::io::stderr);
     // A second init (tests start many apps in one process) is not an error.
     let _ = match settings.format {

@@ -177,3 +177,44 @@ async fn the_first_start_creates_admin_with_a_password_printed_once() {
         "the same signing key and account"
     );
 }
+
+#[tokio::test]
+async fn the_server_keeps_serving_when_its_log_reader_goes_away() {
+    // A server whose log nobody reads after it said where it listens (`start` would keep
+    // draining it).
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = hadir(dir.path())
+        .env("HADIR__SERVER__PORT", "0")
+        .env("HADIR__LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut port = None;
+    for line in stderr.by_ref() {
+        let event: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if event["message"] == "hadir is listening" {
+            let address = event["address"].as_str().unwrap().to_owned();
+            port = Some(address.rsplit(':').next().unwrap().parse::<u16>().unwrap());
+            break;
+        }
+    }
+    let port = port.expect("the server said where it listens");
+    drop(stderr); // the log reader goes away: the pipe is closed
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let res = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
