@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod photo_links;
 pub mod routes;
 pub mod selfie;
 pub mod settings;

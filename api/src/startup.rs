@@ -20,6 +20,7 @@ use secrecy::ExposeSecret;
 use crate::audit::{self, Entry};
 use crate::auth::{PasswordService, TokenService};
 use crate::error::{PROBLEM_JSON, Problem};
+use crate::photo_links::PhotoLinks;
 use crate::selfie::CpuPool;
 use crate::settings::{PhotoBackend, Settings};
 use crate::state::AppState;
@@ -196,6 +197,7 @@ impl AppState {
             json_limit: settings.server.json_limit_bytes,
             link_expiry: Duration::from_secs(settings.photos.link_expiry_s),
             check_in: Arc::new(settings.check_ins.clone()),
+            photo_links: PhotoLinks::new(&secret),
             cpu: CpuPool::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),

@@ -7,6 +7,7 @@ use hadir_domain::PhotoStore;
 use hadir_storage::Database;
 
 use crate::auth::{PasswordService, TokenService};
+use crate::photo_links::PhotoLinks;
 use crate::selfie::CpuPool;
 use crate::settings::CheckInSettings;
 
@@ -24,4 +25,6 @@ pub struct AppState {
     pub check_in: Arc<CheckInSettings>,
     /// Where image work runs: bounded, off the async workers.
     pub cpu: CpuPool,
+    /// Signed links to photos where the store cannot presign (the folder store).
+    pub photo_links: PhotoLinks,
 }

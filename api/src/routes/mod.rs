@@ -53,6 +53,7 @@ routes! {
     "/api/v1/check-ins" => { post: check_ins::create },
     "/api/v1/check-ins/batch" => { post: check_ins::batch },
     "/api/v1/check-ins/{id}" => { get: check_ins::get },
+    "/api/v1/photos" => { get: check_ins::photo },
     "/api/v1/me" => { get: org::me },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
