@@ -787,13 +787,19 @@ pub async fn update_office(
         ));
     }
     let (scope_id, scope_caller) = (id.clone(), caller.clone());
-    let (scope, before) = state
+    let new_unit = unit_id.clone();
+    let (unit_ok, before) = state
         .db
-        .run(move |conn| office_in_scope(conn, &scope_caller, &scope_id))
+        .run(move |conn| {
+            let (scope, before) = office_in_scope(conn, &scope_caller, &scope_id)?;
+            let unit_ok = match &new_unit {
+                None => true,
+                Some(unit) => org::unit_parents(conn)?.contains_key(unit) && scope.has_unit(unit),
+            };
+            Ok((unit_ok, before))
+        })
         .await?;
-    if let Some(unit) = &unit_id
-        && !scope.has_unit(unit)
-    {
+    if !unit_ok {
         errors.push(FieldError::new("unit_id", "no such unit"));
     }
     // The fence is checked whole, with the stored values for what the patch leaves out.

@@ -265,6 +265,16 @@ async fn bad_offices_are_422_naming_the_field() {
     let res = patch(&w.app, t, &path, &json!({"radius_m": -5})).await;
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(body["errors"][0]["field"], "radius_m");
+    // A unit that does not exist is named, not a server error.
+    let res = patch(
+        &w.app,
+        t,
+        &path,
+        &json!({"unit_id": uuid::Uuid::new_v4().to_string()}),
+    )
+    .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "unit_id");
     // `null` clears what can be cleared and is refused for the rest.
     let res = patch(&w.app, t, &path, &json!({"timezone": null})).await;
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
