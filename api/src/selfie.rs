@@ -95,9 +95,6 @@ pub struct ProcessedSelfie {
     pub height: u32,
     /// A small JPEG for review lists.
     pub thumbnail: Vec<u8>,
-    /// SHA-256 of the bytes the phone sent (hex): with the meta, what tells a retry from a
-    /// conflicting reuse of a client id.
-    pub original_sha256: String,
     /// SHA-256 of `jpeg` (hex).
     pub sha256: String,
     pub phash: PerceptualHash,
@@ -188,7 +185,6 @@ pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie,
 
     Ok(ProcessedSelfie {
         sha256: sha256_hex(&jpeg),
-        original_sha256: sha256_hex(bytes),
         jpeg,
         width,
         height,

@@ -17,7 +17,7 @@ use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
 };
 use hadir_domain::geofence::{Coordinates, Fence, Fix, judge};
-use hadir_domain::{PhotoKey, Role};
+use hadir_domain::PhotoKey;
 use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding};
 use hadir_storage::repo::org::{self, OfficeRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
@@ -461,7 +461,16 @@ pub async fn submit(
     meta: Meta,
     selfie_bytes: Vec<u8>,
 ) -> Result<Submitted, ApiError> {
-    let request_hash = meta.request_hash(&selfie::sha256_hex(&selfie_bytes));
+    // Hashing up to a few MiB is CPU work: on the pool, not on the async worker.
+    let (selfie_bytes, selfie_sha256) = state
+        .cpu
+        .run(move || {
+            let sha = selfie::sha256_hex(&selfie_bytes);
+            (selfie_bytes, sha)
+        })
+        .await
+        .map_err(ApiError::Internal)?;
+    let request_hash = meta.request_hash(&selfie_sha256);
     let client_id = meta.client_id.to_string();
 
     let (emp, cid) = (employee_id.to_owned(), client_id.clone());
@@ -504,11 +513,11 @@ pub async fn submit(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     state
         .photos
-        .put(&photo_key, processed.jpeg.clone(), "image/jpeg")
+        .put(&photo_key, processed.jpeg, "image/jpeg")
         .await?;
     state
         .photos
-        .put(&thumbnail_key, processed.thumbnail.clone(), "image/jpeg")
+        .put(&thumbnail_key, processed.thumbnail, "image/jpeg")
         .await?;
 
     let thresholds = state.check_in.thresholds();
@@ -833,35 +842,6 @@ pub async fn batch(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
-/// Whether `caller` may see the check-ins of `employee_id`: their own; HR and admins all; a
-/// supervisor their subordinates (at any depth); a unit admin the employees of their unit and
-/// its sub-units.
-fn may_view(
-    conn: &mut DbConnection,
-    caller: &AuthUser,
-    employee_id: &str,
-) -> Result<bool, StorageError> {
-    if caller.employee_id.as_deref() == Some(employee_id) {
-        return Ok(true);
-    }
-    match caller.role {
-        Role::Admin | Role::Hr => Ok(true),
-        Role::Employee => Ok(false),
-        Role::Supervisor => match &caller.employee_id {
-            Some(me) => org::is_supervised_by(conn, employee_id, me),
-            None => Ok(false),
-        },
-        Role::UnitAdmin => match &caller.employee_id {
-            Some(me) => {
-                let my_unit = org::find_employee(conn, me)?.unit_id;
-                let their_unit = org::find_employee(conn, employee_id)?.unit_id;
-                org::is_within_unit(conn, &their_unit, &my_unit)
-            }
-            None => Ok(false),
-        },
-    }
-}
-
 /// `GET /api/v1/check-ins/{id}`: for the owner and the reviewers in scope; 404 for anyone else.
 pub async fn get(
     state: web::Data<AppState>,
@@ -872,8 +852,12 @@ pub async fn get(
     let row = state
         .db
         .run(move |conn| {
+            // The organisation's scope rule decides: whoever may see the employee may see
+            // their check-ins.
             let row = check_ins::find(conn, &id)?;
-            if may_view(conn, &caller, &row.employee_id)? {
+            let employee = org::find_employee(conn, &row.employee_id)?;
+            let scope = super::org::Scope::of(conn, &caller)?;
+            if super::org::may_see(conn, &scope, &caller, &employee)? {
                 Ok(row)
             } else {
                 Err(StorageError::NotFound)

@@ -3,7 +3,7 @@
 
 mod check_ins;
 mod health;
-mod org;
+pub(crate) mod org;
 mod session;
 mod users;
 

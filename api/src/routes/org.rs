@@ -61,7 +61,7 @@ fn clearable<T>(
 
 /// Which units a caller's organisation routes reach.
 #[derive(Debug, Clone)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Admins and HR: the whole organisation.
     All,
     /// A unit admin: their unit and its sub-units.
@@ -71,7 +71,7 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn of(conn: &mut DbConnection, caller: &AuthUser) -> Result<Self, StorageError> {
+    pub(crate) fn of(conn: &mut DbConnection, caller: &AuthUser) -> Result<Self, StorageError> {
         Ok(match caller.role {
             Role::Admin | Role::Hr => Scope::All,
             Role::UnitAdmin => {
@@ -1114,7 +1114,7 @@ fn check_references(
 }
 
 /// Whether the caller may see `employee` (see the module docs).
-fn may_see(
+pub(crate) fn may_see(
     conn: &mut DbConnection,
     scope: &Scope,
     caller: &AuthUser,

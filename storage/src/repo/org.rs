@@ -135,30 +135,6 @@ pub fn is_supervised_by(
     Ok(false)
 }
 
-/// Whether `unit_id` is `ancestor_id` or one of its sub-units (at any depth).
-pub fn is_within_unit(
-    conn: &mut DbConnection,
-    unit_id: &str,
-    ancestor_id: &str,
-) -> Result<bool, StorageError> {
-    let mut current = unit_id.to_owned();
-    for _ in 0..64 {
-        if current == ancestor_id {
-            return Ok(true);
-        }
-        let parent: Option<Option<String>> = units::table
-            .find(&current)
-            .select(units::parent_id)
-            .first(conn)
-            .optional()?;
-        match parent.flatten() {
-            Some(p) => current = p,
-            None => return Ok(false),
-        }
-    }
-    Ok(false)
-}
-
 /// Every unit's parent: the tree, for scope checks.
 pub fn unit_parents(
     conn: &mut DbConnection,
