@@ -13,11 +13,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, TimeDelta, Utc};
 use futures_util::StreamExt;
+use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
 };
 use hadir_domain::geofence::{Coordinates, Fence, Fix, judge};
-use hadir_domain::PhotoKey;
 use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding};
 use hadir_storage::repo::org::{self, OfficeRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
