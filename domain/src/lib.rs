@@ -8,6 +8,7 @@ pub mod account;
 pub mod checkin;
 pub mod geofence;
 pub mod ids;
+pub mod import;
 pub mod org;
 pub mod photo;
 pub mod plan;
