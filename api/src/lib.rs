@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod photo_links;
+pub mod planning;
 pub mod routes;
 pub mod selfie;
 pub mod settings;

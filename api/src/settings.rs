@@ -20,6 +20,7 @@ pub struct Settings {
     pub photos: PhotoSettings,
     pub auth: AuthSettings,
     pub check_ins: CheckInSettings,
+    pub plans: PlanSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -242,7 +243,37 @@ impl Default for CheckInSettings {
     }
 }
 
+/// Rosters and assignments: the rules checked when they are saved.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanSettings {
+    /// Echelons that must stay in the office: no work from home by roster or assignment.
+    pub office_echelons: Vec<String>,
+    /// The WFH quota (percent of a unit's people on one day) where no unit up the tree sets one.
+    pub default_wfh_quota_percent: u32,
+    /// The longest range one roster may cover, in days.
+    pub max_roster_days: u32,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        Self {
+            office_echelons: vec!["II".into(), "III".into()],
+            default_wfh_quota_percent: 100,
+            max_roster_days: 186,
+        }
+    }
+}
+
 impl CheckInSettings {
+    /// The time zone of employees without an office (validated when settings load).
+    #[must_use]
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.default_timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Jakarta)
+    }
+
     /// The flag thresholds for the domain.
     #[must_use]
     pub fn thresholds(&self) -> hadir_domain::checkin::Thresholds {
@@ -587,6 +618,24 @@ impl Settings {
             ci.sweep_grace_s >= 60,
             &["check_ins", "sweep_grace_s"],
             "must be at least 60 seconds",
+        );
+        let pl = &self.plans;
+        check(
+            pl.office_echelons
+                .iter()
+                .all(|e| e.parse::<hadir_domain::org::Echelon>().is_ok()),
+            &["plans", "office_echelons"],
+            "must list echelons among II, III, IV and staff",
+        );
+        check(
+            pl.default_wfh_quota_percent <= 100,
+            &["plans", "default_wfh_quota_percent"],
+            "must be a percentage from 0 to 100",
+        );
+        check(
+            (1..=366).contains(&pl.max_roster_days),
+            &["plans", "max_roster_days"],
+            "must be 1 to 366 days",
         );
 
         check(

@@ -9,6 +9,8 @@ diesel::table! {
         code -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        schedule_id -> Nullable<Text>,
+        wfh_quota_percent -> Nullable<Integer>,
     }
 }
 
@@ -45,6 +47,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         id_type -> Text,
+        schedule_id -> Nullable<Text>,
     }
 }
 
@@ -150,7 +153,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    schedules (id) {
+        id -> Text,
+        name -> Text,
+        days_json -> Text,
+        grace_minutes -> Integer,
+        check_in_opens_before_minutes -> Integer,
+        check_out_closes_after_minutes -> Integer,
+        overrides_json -> Text,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holidays (id) {
+        id -> Text,
+        date -> Date,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rosters (id) {
+        id -> Text,
+        unit_id -> Text,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        pattern_json -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        employee_id -> Text,
+        date -> Date,
+        mode -> Text,
+        office_id -> Nullable<Text>,
+        destination_name -> Nullable<Text>,
+        destination_latitude -> Nullable<Double>,
+        destination_longitude -> Nullable<Double>,
+        destination_radius_m -> Nullable<Double>,
+        letter_number -> Nullable<Text>,
+        shift_start -> Nullable<Text>,
+        shift_end -> Nullable<Text>,
+        note -> Nullable<Text>,
+        roster_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leaves (id) {
+        id -> Text,
+        employee_id -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        kind -> Text,
+        note -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    employee_offices (employee_id, office_id) {
+        employee_id -> Text,
+        office_id -> Text,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
+diesel::joinable!(assignments -> employees (employee_id));
+diesel::joinable!(leaves -> employees (employee_id));
+diesel::joinable!(rosters -> units (unit_id));
+diesel::joinable!(employee_offices -> employees (employee_id));
 diesel::joinable!(employees -> units (unit_id));
 diesel::joinable!(users -> employees (employee_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -169,4 +258,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_secrets,
     devices,
     check_ins,
+    schedules,
+    holidays,
+    rosters,
+    assignments,
+    leaves,
+    employee_offices,
 );

@@ -54,6 +54,8 @@ impl TestApp {
             code: None,
             created_at: now,
             updated_at: now,
+            schedule_id: None,
+            wfh_quota_percent: None,
         };
         let office = OfficeRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -104,6 +106,7 @@ impl TestApp {
             created_at: now,
             updated_at: now,
             id_type: "nip".into(),
+            schedule_id: None,
         };
         org::insert_employee(&mut self.db.connect(), &employee).expect("employee");
         let password = "sandi-yang-cukup-panjang";

@@ -17,9 +17,11 @@ use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
 };
-use hadir_domain::geofence::{Coordinates, Fence, Fix, judge};
+use hadir_domain::geofence::{Coordinates, Fix, Judgement, Verdict, judge};
+use hadir_domain::plan::{self, Place};
 use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding};
-use hadir_storage::repo::org::{self, OfficeRow};
+use hadir_storage::repo::org::{self, EmployeeRow as OrgEmployee};
+use hadir_storage::repo::plan::{self as plan_repo, PlanBook};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -27,6 +29,7 @@ use serde_json::{Map, Value};
 use super::{page_limit, parse_id};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::planning;
 use crate::selfie::{self, ProcessedSelfie, SelfieError};
 use crate::state::AppState;
 
@@ -70,7 +73,7 @@ fn utc(t: chrono::NaiveDateTime) -> String {
 }
 
 impl CheckInView {
-    fn from_row(row: &CheckInRow, selfie_url: Option<String>) -> Result<Self, ApiError> {
+    pub(crate) fn from_row(row: &CheckInRow, selfie_url: Option<String>) -> Result<Self, ApiError> {
         let flags: Vec<Flag> = serde_json::from_str(&row.flags_json)
             .map_err(|e| ApiError::Internal(format!("check-in {}: flags: {e}", row.id)))?;
         let place = match (
@@ -401,37 +404,71 @@ fn selfie_error(e: &SelfieError) -> ApiError {
     }
 }
 
-/// The place of the day: with the org issue's assignments not yet in, the primary office.
-struct DayPlace {
-    fence: Fence,
-    kind: &'static str,
-    id: String,
-    name: String,
+/// A check-in judged against the plan of its day.
+struct JudgedDay {
+    /// The work day it counts for (the day a night shift started, for its check-out).
+    date: NaiveDate,
+    timezone: chrono_tz::Tz,
+    /// The place judged against (the best of the day's), its judgement and its radius.
+    judged: Option<(Place, Judgement, f64)>,
+    no_place_reason: Option<String>,
+    outside_window: Option<String>,
 }
 
-fn office_place(office: &OfficeRow) -> Result<DayPlace, ApiError> {
-    let bad = |what: &str| ApiError::Internal(format!("office {}: {what}", office.id));
-    let center =
-        Coordinates::new(office.latitude, office.longitude).map_err(|e| bad(&e.to_string()))?;
-    let fence = match &office.polygon {
-        None => Fence::circle(center, office.radius_m),
-        Some(json) => {
-            let corners: Vec<[f64; 2]> =
-                serde_json::from_str(json).map_err(|e| bad(&e.to_string()))?;
-            let corners = corners
-                .into_iter()
-                .map(|[lat, lon]| Coordinates::new(lat, lon))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| bad(&e.to_string()))?;
-            Fence::polygon(center, office.radius_m, corners)
+/// Finds the day a check-in of `kind` at `at` belongs to and judges the fix against its
+/// places: the nearest place that admits the fix wins (inside, then uncertain, then nearest).
+/// On a day that plans no work, the fix is still measured against the employee's own offices
+/// so that the reviewer sees how far away it was.
+fn judge_day(
+    book: &PlanBook,
+    employee: &OrgEmployee,
+    default_tz: chrono_tz::Tz,
+    kind: Kind,
+    at: DateTime<Utc>,
+    fix: &Fix,
+) -> Result<JudgedDay, ApiError> {
+    let timezone = planning::time_zone_of(book, employee, default_tz);
+    let today = at.with_timezone(&timezone).date_naive();
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let today_plan = planning::day_plan(book, employee, today, default_tz)?;
+    let yesterday_plan = planning::day_plan(book, employee, yesterday, default_tz)?;
+    let plan = plan::plan_for(&yesterday_plan, &today_plan, kind, at);
+    let places: Vec<Place> = if plan.places.is_empty() && !plan.is_work() {
+        book.offices_of(employee)
+            .into_iter()
+            .map(planning::office_place)
+            .collect()
+    } else {
+        plan.places.clone()
+    };
+    let rank = |v: Verdict| match v {
+        Verdict::Inside => 0,
+        Verdict::Uncertain => 1,
+        Verdict::Outside => 2,
+    };
+    let mut judged: Option<(Place, Judgement, f64)> = None;
+    for place in places {
+        let fence = planning::fence(book, &place)?;
+        let j = judge(fix, &fence);
+        let better = judged.as_ref().is_none_or(|(_, best, _)| {
+            (rank(j.verdict), j.distance_m) < (rank(best.verdict), best.distance_m)
+        });
+        if better {
+            judged = Some((place, j, fence.radius_m()));
         }
     }
-    .map_err(|e| bad(&e.to_string()))?;
-    Ok(DayPlace {
-        fence,
-        kind: "office",
-        id: office.id.clone(),
-        name: office.name.clone(),
+    let no_place_reason = judged.is_none().then(|| {
+        format!(
+            "no place to work is known for {}: {}",
+            plan.date, plan.reason
+        )
+    });
+    Ok(JudgedDay {
+        date: plan.date,
+        timezone,
+        judged,
+        no_place_reason,
+        outside_window: plan.window_problem(kind, at),
     })
 }
 
@@ -490,19 +527,28 @@ pub async fn submit(
         .map_err(ApiError::Internal)?
         .map_err(|e| selfie_error(&e))?;
 
+    let thresholds = state.check_in.thresholds();
+    let received_at = now_utc().and_utc();
+    let counted_at = checkin::counted_at(received_at, meta.captured_at, &thresholds);
+    let default_tz = state.check_in.time_zone();
     let emp = employee_id.to_owned();
-    let (employee, office) = state
+    let (employee, book) = state
         .db
-        .run(move |conn| org::employee_with_office(conn, &emp))
-        .await?;
-    let place = office.as_ref().map(office_place).transpose()?;
-    let timezone: chrono_tz::Tz = office
-        .as_ref()
-        .map_or(state.check_in.default_timezone.as_str(), |o| {
-            o.timezone.as_str()
+        .run(move |conn| {
+            let employee = org::find_employee(conn, &emp)?;
+            // Every local date the instant can fall on in any time zone, and the day before
+            // (a night shift's check-out belongs to the day the shift started).
+            let utc_date = counted_at.date_naive();
+            let from = utc_date - TimeDelta::days(2);
+            let to = utc_date + TimeDelta::days(1);
+            let book = plan_repo::load_book(conn, Some(std::slice::from_ref(&emp)), from, to)?;
+            Ok((employee, book))
         })
-        .parse()
-        .map_err(|_| ApiError::Internal(format!("employee {}: bad time zone", employee.id)))?;
+        .await?;
+    let day = judge_day(
+        &book, &employee, default_tz, meta.kind, counted_at, &meta.fix,
+    )?;
+    let timezone = day.timezone;
 
     // Keys are derived from ids and the request's content: a retry of the same request writes
     // the same objects; a conflicting reuse of the client id can never overwrite them.
@@ -520,14 +566,9 @@ pub async fn submit(
         .put(&thumbnail_key, processed.thumbnail, "image/jpeg")
         .await?;
 
-    let thresholds = state.check_in.thresholds();
     let lookback = TimeDelta::days(state.check_in.duplicate_lookback_days);
-    let received_at = now_utc().and_utc();
-    let counted_at = checkin::counted_at(received_at, meta.captured_at, &thresholds);
-    let local_date: NaiveDate = counted_at.with_timezone(&timezone).date_naive();
-    let judgement = place
-        .as_ref()
-        .map(|p| (judge(&meta.fix, &p.fence), p.fence.radius_m()));
+    let local_date = day.date;
+    let judgement = day.judged.as_ref().map(|(_, j, radius)| (*j, *radius));
     let exif_captured_at = processed
         .exif
         .captured_at
@@ -551,10 +592,10 @@ pub async fn submit(
         altitude_m: meta.altitude_m,
         is_mock: meta.is_mock,
         device_id: meta.device_id.clone(),
-        place_kind: place.as_ref().map(|p| p.kind.to_owned()),
-        place_id: place.as_ref().map(|p| p.id.clone()),
-        place_name: place.as_ref().map(|p| p.name.clone()),
-        place_radius_m: place.as_ref().map(|p| p.fence.radius_m()),
+        place_kind: day.judged.as_ref().map(|(p, _, _)| p.kind.to_owned()),
+        place_id: day.judged.as_ref().map(|(p, _, _)| p.id.clone()),
+        place_name: day.judged.as_ref().map(|(p, _, _)| p.name.clone()),
+        place_radius_m: day.judged.as_ref().map(|(_, _, r)| *r),
         distance_m: judgement.map(|(j, _)| j.distance_m),
         geofence: judgement.map(|(j, _)| j.verdict.as_str().to_owned()),
         flags_json: String::new(),
@@ -569,9 +610,7 @@ pub async fn submit(
     };
     let phash = processed.phash;
     let (emp, cid) = (row.employee_id.clone(), row.client_id.clone());
-    let no_place_reason = place
-        .is_none()
-        .then(|| "the employee has no office and no assignment for this day".to_owned());
+    let (no_place_reason, outside_window) = (day.no_place_reason, day.outside_window);
 
     let result = state
         .db
@@ -625,7 +664,7 @@ pub async fn submit(
                     previous,
                     device,
                     duplicate,
-                    outside_window: None,
+                    outside_window,
                 },
                 &thresholds,
             );

@@ -4,6 +4,7 @@
 mod check_ins;
 mod health;
 pub(crate) mod org;
+mod plans;
 mod session;
 mod users;
 
@@ -54,7 +55,34 @@ routes! {
     "/api/v1/check-ins/batch" => { post: check_ins::batch },
     "/api/v1/check-ins/{id}" => { get: check_ins::get },
     "/api/v1/photos" => { get: check_ins::photo },
+    "/api/v1/schedules" => { get: plans::list_schedules, post: plans::create_schedule },
+    "/api/v1/schedules/{id}" => {
+        get: plans::get_schedule,
+        patch: plans::update_schedule,
+        delete: plans::delete_schedule,
+    },
+    "/api/v1/holidays" => { get: plans::list_holidays, post: plans::create_holiday },
+    "/api/v1/holidays/{id}" => {
+        get: plans::get_holiday,
+        patch: plans::update_holiday,
+        delete: plans::delete_holiday,
+    },
+    "/api/v1/assignments" => { get: plans::list_assignments, post: plans::create_assignment },
+    "/api/v1/assignments/{id}" => {
+        get: plans::get_assignment,
+        patch: plans::update_assignment,
+        delete: plans::delete_assignment,
+    },
+    "/api/v1/rosters" => { get: plans::list_rosters, post: plans::create_roster },
+    "/api/v1/rosters/{id}" => { get: plans::get_roster },
+    "/api/v1/leaves" => { get: plans::list_leaves, post: plans::create_leave },
+    "/api/v1/leaves/{id}" => {
+        get: plans::get_leave,
+        patch: plans::update_leave,
+        delete: plans::delete_leave,
+    },
     "/api/v1/me" => { get: org::me },
+    "/api/v1/me/today" => { get: plans::today },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
 

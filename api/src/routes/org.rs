@@ -20,6 +20,7 @@ use hadir_storage::repo::org::{
     self, EmployeeChanges, EmployeeFilter, EmployeeRow, NameCursor, OfficeChanges, OfficeRow,
     UnitChanges, UnitRow,
 };
+use hadir_storage::repo::plan;
 use hadir_storage::repo::sessions;
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
@@ -34,7 +35,7 @@ use crate::state::AppState;
 use crate::telemetry::RequestId;
 
 /// `Some(None)` for an explicit `null`, `None` for a field left out.
-fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
@@ -42,7 +43,9 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// A field that may be left out but not sent as `null` (it cannot be cleared): `null` fails
 /// with a 422 naming the field.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 
@@ -85,7 +88,7 @@ impl Scope {
         })
     }
 
-    fn has_unit(&self, unit_id: &str) -> bool {
+    pub(crate) fn has_unit(&self, unit_id: &str) -> bool {
         match self {
             Scope::All => true,
             Scope::Units(units) => units.contains(unit_id),
@@ -93,7 +96,7 @@ impl Scope {
         }
     }
 
-    fn units(&self) -> Option<Vec<String>> {
+    pub(crate) fn units(&self) -> Option<Vec<String>> {
         match self {
             Scope::All => None,
             Scope::Units(units) => Some(units.iter().cloned().collect()),
@@ -102,14 +105,19 @@ impl Scope {
     }
 }
 
-fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+pub(crate) fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| errors.push(FieldError::new(field, "must be a UUID")))
         .ok()
 }
 
-fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) -> Option<String> {
+pub(crate) fn text(
+    field: &str,
+    raw: &str,
+    max: usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() || trimmed.chars().count() > max {
         errors.push(FieldError::new(
@@ -179,13 +187,13 @@ fn page<T>(
 }
 
 /// Who is changing the organisation, for the audit log.
-struct Actor<'a> {
-    caller: &'a AuthUser,
-    request_id: &'a RequestId,
+pub(crate) struct Actor<'a> {
+    pub(crate) caller: &'a AuthUser,
+    pub(crate) request_id: &'a RequestId,
 }
 
 impl Actor<'_> {
-    fn record<B: Serialize, A: Serialize>(
+    pub(crate) fn record<B: Serialize, A: Serialize>(
         &self,
         conn: &mut DbConnection,
         action: &str,
@@ -218,6 +226,8 @@ pub struct UnitView {
     pub name: String,
     pub parent_id: Option<String>,
     pub code: Option<String>,
+    pub schedule_id: Option<String>,
+    pub wfh_quota_percent: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -229,6 +239,8 @@ impl From<&UnitRow> for UnitView {
             name: r.name.clone(),
             parent_id: r.parent_id.clone(),
             code: r.code.clone(),
+            schedule_id: r.schedule_id.clone(),
+            wfh_quota_percent: r.wfh_quota_percent,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
         }
@@ -242,6 +254,10 @@ pub struct NewUnit {
     pub parent_id: Option<String>,
     #[serde(default)]
     pub code: Option<String>,
+    #[serde(default)]
+    pub schedule_id: Option<String>,
+    #[serde(default)]
+    pub wfh_quota_percent: Option<i32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,6 +268,39 @@ pub struct UnitPatch {
     pub parent_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub schedule_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub wfh_quota_percent: Option<Option<i32>>,
+}
+
+fn quota(value: i32, errors: &mut Vec<FieldError>) -> Option<i32> {
+    if (0..=100).contains(&value) {
+        Some(value)
+    } else {
+        errors.push(FieldError::new(
+            "wfh_quota_percent",
+            "must be a percentage from 0 to 100",
+        ));
+        None
+    }
+}
+
+/// A named schedule must exist: 422 naming the field otherwise.
+pub(crate) fn check_schedule(
+    conn: &mut DbConnection,
+    schedule_id: Option<&str>,
+) -> Result<Option<FieldError>, StorageError> {
+    match schedule_id {
+        Some(id) => match plan::find_schedule(conn, id) {
+            Ok(_) => Ok(None),
+            Err(StorageError::NotFound) => {
+                Ok(Some(FieldError::new("schedule_id", "no such schedule")))
+            }
+            Err(e) => Err(e),
+        },
+        None => Ok(None),
+    }
 }
 
 fn unit_code(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -313,6 +362,11 @@ pub async fn create_unit(
         .as_deref()
         .and_then(|p| field_id("parent_id", p, &mut errors));
     let code = body.code.as_deref().and_then(|c| unit_code(c, &mut errors));
+    let schedule_id = body
+        .schedule_id
+        .as_deref()
+        .and_then(|s| field_id("schedule_id", s, &mut errors));
+    let wfh_quota_percent = body.wfh_quota_percent.and_then(|q| quota(q, &mut errors));
     if caller.role == Role::UnitAdmin && body.parent_id.is_none() {
         errors.push(FieldError::new(
             "parent_id",
@@ -333,6 +387,8 @@ pub async fn create_unit(
         code,
         created_at: now,
         updated_at: now,
+        schedule_id,
+        wfh_quota_percent,
     };
     let stored = row.clone();
     let result = state
@@ -343,6 +399,9 @@ pub async fn create_unit(
                 && !(org::unit_parents(conn)?.contains_key(parent) && scope.has_unit(parent))
             {
                 return Err(StorageError::MissingReference("parent_id".into()));
+            }
+            if check_schedule(conn, stored.schedule_id.as_deref())?.is_some() {
+                return Err(StorageError::MissingReference("schedule_id".into()));
             }
             org::insert_unit(conn, &stored)?;
             let view = UnitView::from(&stored);
@@ -364,6 +423,9 @@ pub async fn create_unit(
         Ok(()) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/units/{}", row.id)))
             .json(UnitView::from(&row))),
+        Err(StorageError::MissingReference(what)) if what == "schedule_id" => {
+            Err(ApiError::field("schedule_id", "no such schedule"))
+        }
         Err(StorageError::MissingReference(_)) => Err(ApiError::field("parent_id", "no such unit")),
         Err(StorageError::Duplicate(_)) => Err(ApiError::Conflict(format!(
             "unit code `{}` is taken",
@@ -410,6 +472,14 @@ pub async fn update_unit(
         field_id("parent_id", v, &mut errors)
     });
     let code = clearable(body.code.as_ref(), |v| unit_code(v, &mut errors));
+    let schedule_id = clearable(body.schedule_id.as_ref(), |v| {
+        field_id("schedule_id", v, &mut errors)
+    });
+    let wfh_quota_percent = match body.wfh_quota_percent {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(q)) => quota(q, &mut errors).map(Some),
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -441,6 +511,11 @@ pub async fn update_unit(
                     _ => {}
                 }
             }
+            if let Some(Some(s)) = &schedule_id
+                && check_schedule(conn, Some(s))?.is_some()
+            {
+                return Err(StorageError::MissingReference("schedule_id".into()));
+            }
             let after = org::update_unit(
                 conn,
                 &id,
@@ -448,6 +523,8 @@ pub async fn update_unit(
                     name,
                     parent_id,
                     code,
+                    schedule_id,
+                    wfh_quota_percent,
                     updated_at: Some(now_utc()),
                 },
             )?;
@@ -468,6 +545,9 @@ pub async fn update_unit(
         .await;
     match result {
         Ok(row) => Ok(HttpResponse::Ok().json(UnitView::from(&row))),
+        Err(StorageError::MissingReference(what)) if what == "schedule_id" => {
+            Err(ApiError::field("schedule_id", "no such schedule"))
+        }
         Err(StorageError::MissingReference(_)) => Err(ApiError::field("parent_id", "no such unit")),
         Err(StorageError::Duplicate(_)) => {
             Err(ApiError::Conflict("that unit code is taken".into()))
@@ -927,6 +1007,7 @@ pub struct EmployeeView {
     pub home_longitude: Option<f64>,
     pub home_radius_m: Option<f64>,
     pub active: bool,
+    pub schedule_id: Option<String>,
     pub user: Option<LoginView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -948,6 +1029,7 @@ impl EmployeeView {
             home_longitude: r.home_longitude,
             home_radius_m: r.home_radius_m,
             active: r.active,
+            schedule_id: r.schedule_id.clone(),
             user: user.map(|u| LoginView {
                 id: u.id.clone(),
                 username: u.username.clone(),
@@ -985,6 +1067,8 @@ pub struct NewEmployee {
     pub password: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    #[serde(default)]
+    pub schedule_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1013,6 +1097,8 @@ pub struct EmployeePatch {
     pub home_radius_m: Option<Option<f64>>,
     #[serde(default, deserialize_with = "present")]
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub schedule_id: Option<Option<String>>,
 }
 
 /// The roles a caller may give the accounts of employees they create.
@@ -1223,6 +1309,10 @@ pub async fn create_employee(
         .office_id
         .as_deref()
         .and_then(|o| field_id("office_id", o, &mut errors));
+    let schedule_id = body
+        .schedule_id
+        .as_deref()
+        .and_then(|s| field_id("schedule_id", s, &mut errors));
     home(
         body.home_latitude,
         body.home_longitude,
@@ -1298,6 +1388,7 @@ pub async fn create_employee(
         created_at: now,
         updated_at: now,
         id_type: id_type.as_str().to_owned(),
+        schedule_id,
     };
     let user = login
         .zip(password_hash)
@@ -1317,7 +1408,7 @@ pub async fn create_employee(
         .db
         .transaction(move |conn| {
             let scope = Scope::of(conn, &caller)?;
-            let errors = check_references(
+            let mut errors = check_references(
                 conn,
                 &scope,
                 &stored.id,
@@ -1325,6 +1416,7 @@ pub async fn create_employee(
                 stored.supervisor_id.as_deref(),
                 stored.office_id.as_deref(),
             )?;
+            errors.extend(check_schedule(conn, stored.schedule_id.as_deref())?);
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -1416,6 +1508,9 @@ pub async fn update_employee(
     let office_id = clearable(body.office_id.as_ref(), |v| {
         field_id("office_id", v, &mut errors)
     });
+    let schedule_id = clearable(body.schedule_id.as_ref(), |v| {
+        field_id("schedule_id", v, &mut errors)
+    });
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -1460,6 +1555,9 @@ pub async fn update_employee(
                     .filter(|_| supervisor_id.is_some()),
                 new_office.as_deref().filter(|_| office_id.is_some()),
             )?);
+            if let Some(Some(s)) = &schedule_id {
+                errors.extend(check_schedule(conn, Some(s))?);
+            }
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -1479,6 +1577,7 @@ pub async fn update_employee(
                     home_longitude: body.home_longitude,
                     home_radius_m: body.home_radius_m,
                     active: body.active,
+                    schedule_id,
                     updated_at: Some(now_utc()),
                 },
             )?;

@@ -121,6 +121,8 @@ async fn seed(url: &str, n: usize) -> Vec<String> {
             code: None,
             created_at: now,
             updated_at: now,
+            schedule_id: None,
+            wfh_quota_percent: None,
         };
         org::insert_unit(conn, &unit)?;
         let office = OfficeRow {
@@ -154,6 +156,7 @@ async fn seed(url: &str, n: usize) -> Vec<String> {
                 created_at: now,
                 updated_at: now,
                 id_type: "nip".into(),
+                schedule_id: None,
             };
             org::insert_employee(conn, &employee)?;
             users::insert(

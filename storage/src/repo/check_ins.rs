@@ -153,6 +153,20 @@ pub fn list_for_employee(
     Ok(query.load(conn)?)
 }
 
+/// The employee's check-ins that count for the work day `local_date`, in counting order.
+pub fn on_local_date(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    local_date: &str,
+) -> Result<Vec<CheckInRow>, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .filter(check_ins::local_date.eq(local_date))
+        .select(CheckInRow::as_select())
+        .order((check_ins::counted_at.asc(), check_ins::id.asc()))
+        .load(conn)?)
+}
+
 /// How many check-ins an employee has (for tests and the retry guarantees).
 pub fn count_for_employee(conn: &mut DbConnection, employee_id: &str) -> Result<i64, StorageError> {
     Ok(check_ins::table

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check_ins;
 pub mod org;
+pub mod plan;
 pub mod secrets;
 pub mod sessions;
 pub mod users;

@@ -19,6 +19,10 @@ pub struct UnitRow {
     pub code: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The schedule of the unit's people (and its sub-units' unless they name another).
+    pub schedule_id: Option<String>,
+    /// The largest share of the unit's people who may work from home on one day.
+    pub wfh_quota_percent: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -57,6 +61,8 @@ pub struct EmployeeRow {
     pub updated_at: NaiveDateTime,
     /// `nip`, `nik` or `other`: what kind of id `nip` holds.
     pub id_type: String,
+    /// The employee's own schedule, when it is not their unit's.
+    pub schedule_id: Option<String>,
 }
 
 pub fn insert_unit(conn: &mut DbConnection, row: &UnitRow) -> Result<(), StorageError> {
@@ -191,6 +197,8 @@ pub struct UnitChanges {
     pub name: Option<String>,
     pub parent_id: Option<Option<String>>,
     pub code: Option<Option<String>>,
+    pub schedule_id: Option<Option<String>>,
+    pub wfh_quota_percent: Option<Option<i32>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -344,6 +352,7 @@ pub struct EmployeeChanges {
     pub home_longitude: Option<Option<f64>>,
     pub home_radius_m: Option<Option<f64>>,
     pub active: Option<bool>,
+    pub schedule_id: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -356,4 +365,47 @@ pub fn update_employee(
         .set(changes)
         .execute(conn)?;
     find_employee(conn, id)
+}
+
+/// Everyone below `supervisor_id` in the supervisor chain, at any depth.
+pub fn subordinate_ids(
+    conn: &mut DbConnection,
+    supervisor_id: &str,
+) -> Result<Vec<String>, StorageError> {
+    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::from([supervisor_id.to_owned()]);
+    let mut frontier = vec![supervisor_id.to_owned()];
+    // The bound keeps a corrupt chain from looping; cycles are refused on save.
+    for _ in 0..64 {
+        if frontier.is_empty() {
+            break;
+        }
+        let next: Vec<String> = employees::table
+            .filter(employees::supervisor_id.eq_any(&frontier))
+            .select(employees::id)
+            .load(conn)?;
+        frontier = next
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        found.extend(frontier.iter().cloned());
+    }
+    Ok(found)
+}
+
+/// The ids of the employees of the units `unit_ids`, active or not.
+pub fn employee_ids_in(
+    conn: &mut DbConnection,
+    unit_ids: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut ids = Vec::new();
+    for chunk in unit_ids.chunks(5_000) {
+        ids.extend(
+            employees::table
+                .filter(employees::unit_id.eq_any(chunk))
+                .select(employees::id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(ids)
 }

@@ -15,4 +15,5 @@ mod health;
 mod migrations;
 mod org;
 mod photo_store;
+mod plans;
 mod users;

@@ -6,16 +6,26 @@ use hadir_tests::{CIMAHI, TestApp, Tokens, meta_at, photo, problem};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
     app.post_json(path, Some(token), body).await
 }
 
-async fn patch(app: &TestApp, token: &str, path: &str, body: &Value) -> reqwest::Response {
+pub(crate) async fn patch(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
     app.request(Method::PATCH, path, Some(token), Some(body))
         .await
 }
 
-async fn created(res: reqwest::Response) -> Value {
+pub(crate) async fn created(res: reqwest::Response) -> Value {
     let status = res.status();
     let location = res
         .headers()
@@ -35,22 +45,22 @@ async fn unit(app: &TestApp, token: &str, name: &str, parent: Option<&Value>) ->
         .to_owned()
 }
 
-fn nip(n: u32) -> String {
+pub(crate) fn nip(n: u32) -> String {
     format!("19850312201001{}{n:03}", 1)
 }
 
-struct World {
-    app: TestApp,
-    admin: Tokens,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Tokens,
     /// Kota → Dinas A → Bidang A1; Kota → Dinas B.
-    dinas_a: String,
-    bidang_a1: String,
-    dinas_b: String,
-    office_a: String,
-    office_b: String,
+    pub(crate) dinas_a: String,
+    pub(crate) bidang_a1: String,
+    pub(crate) dinas_b: String,
+    pub(crate) office_a: String,
+    pub(crate) office_b: String,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
     let t = admin.access.clone();
@@ -86,7 +96,7 @@ async fn world() -> World {
 
 impl World {
     /// Creates an employee with a login; returns the employee.
-    async fn employee(
+    pub(crate) async fn employee(
         &self,
         n: u32,
         unit: &str,
@@ -103,7 +113,7 @@ impl World {
         created(post(&self.app, &self.admin.access, "/api/v1/employees", &body).await).await
     }
 
-    async fn login(&self, n: u32) -> Tokens {
+    pub(crate) async fn login(&self, n: u32) -> Tokens {
         self.app
             .tokens(&format!("pegawai{n}"), "sandi-yang-panjang")
             .await

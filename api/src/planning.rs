@@ -1,0 +1,193 @@
+//! From stored rows to the domain's day plans: the glue between `repo::plan::PlanBook` and
+//! `plan::resolve`, shared by the check-in pipeline, `GET /me/today` and the rosters.
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+use hadir_domain::geofence::{Coordinates, Fence};
+use hadir_domain::plan::{
+    self, Assignment, DayInputs, DayPlan, Hours, Place, Schedule, ScheduleOverride, Week,
+};
+use hadir_storage::repo::org::{EmployeeRow, OfficeRow};
+use hadir_storage::repo::plan::{AssignmentRow, PlanBook, ScheduleRow};
+
+use crate::error::ApiError;
+
+/// A stored schedule as the domain's.
+pub fn schedule(row: &ScheduleRow) -> Result<Schedule, ApiError> {
+    let bad = |e: serde_json::Error| ApiError::Internal(format!("schedule {}: {e}", row.id));
+    let days: Week = serde_json::from_str(&row.days_json).map_err(bad)?;
+    let overrides: Vec<ScheduleOverride> =
+        serde_json::from_str(&row.overrides_json).map_err(bad)?;
+    let minutes = |m: i32| u32::try_from(m).unwrap_or(0);
+    Ok(Schedule {
+        days,
+        grace_minutes: minutes(row.grace_minutes),
+        check_in_opens_before_minutes: minutes(row.check_in_opens_before_minutes),
+        check_out_closes_after_minutes: minutes(row.check_out_closes_after_minutes),
+        overrides,
+    })
+}
+
+/// An office as a place to work.
+#[must_use]
+pub fn office_place(o: &OfficeRow) -> Place {
+    Place {
+        kind: "office",
+        id: o.id.clone(),
+        name: o.name.clone(),
+        latitude: o.latitude,
+        longitude: o.longitude,
+        radius_m: o.radius_m,
+    }
+}
+
+/// The employee's home point, when all of it is recorded.
+#[must_use]
+pub fn home_place(e: &EmployeeRow) -> Option<Place> {
+    match (e.home_latitude, e.home_longitude, e.home_radius_m) {
+        (Some(latitude), Some(longitude), Some(radius_m)) => Some(Place {
+            kind: "home",
+            id: e.id.clone(),
+            name: "home".into(),
+            latitude,
+            longitude,
+            radius_m,
+        }),
+        _ => None,
+    }
+}
+
+/// `HH:MM` as a time of day.
+#[must_use]
+pub fn hhmm(raw: &str) -> Option<NaiveTime> {
+    (raw.len() == 5)
+        .then(|| NaiveTime::parse_from_str(raw, "%H:%M").ok())
+        .flatten()
+}
+
+fn assignment(book: &PlanBook, a: &AssignmentRow) -> Result<Assignment, ApiError> {
+    let bad = |what: &str| ApiError::Internal(format!("assignment {}: {what}", a.id));
+    let office = || -> Result<Option<Place>, ApiError> {
+        a.office_id
+            .as_ref()
+            .map(|id| {
+                book.offices
+                    .get(id)
+                    .map(office_place)
+                    .ok_or_else(|| bad("its office is gone or inactive"))
+            })
+            .transpose()
+    };
+    Ok(match a.mode.as_str() {
+        "office" => Assignment::Office(office()?),
+        "home" => Assignment::Home,
+        "off" => Assignment::Off,
+        "field" => match (
+            &a.destination_name,
+            a.destination_latitude,
+            a.destination_longitude,
+            a.destination_radius_m,
+        ) {
+            (Some(name), Some(latitude), Some(longitude), Some(radius_m)) => Assignment::Field {
+                destination: Place {
+                    kind: "field",
+                    id: a.id.clone(),
+                    name: name.clone(),
+                    latitude,
+                    longitude,
+                    radius_m,
+                },
+                letter_number: a.letter_number.clone().unwrap_or_default(),
+            },
+            _ => return Err(bad("field duty without a destination")),
+        },
+        "duty" => {
+            let hours = a
+                .shift_start
+                .as_deref()
+                .and_then(hhmm)
+                .zip(a.shift_end.as_deref().and_then(hhmm))
+                .map(|(start, end)| Hours { start, end })
+                .ok_or_else(|| bad("duty without a shift"))?;
+            Assignment::Duty {
+                office: office()?.ok_or_else(|| bad("duty without an office"))?,
+                hours,
+            }
+        }
+        other => return Err(bad(&format!("unknown mode {other}"))),
+    })
+}
+
+/// The time zone the employee's days are counted in: their primary office's, else `default`.
+#[must_use]
+pub fn time_zone_of(book: &PlanBook, employee: &EmployeeRow, default: Tz) -> Tz {
+    book.offices_of(employee)
+        .first()
+        .and_then(|o| o.timezone.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The plan of `employee` on `date`, from the book.
+pub fn day_plan(
+    book: &PlanBook,
+    employee: &EmployeeRow,
+    date: NaiveDate,
+    default_tz: Tz,
+) -> Result<DayPlan, ApiError> {
+    let schedule = book.schedule_of(employee).map(schedule).transpose()?;
+    let offices: Vec<Place> = book
+        .offices_of(employee)
+        .into_iter()
+        .map(office_place)
+        .collect();
+    let home = home_place(employee);
+    let assignment = book
+        .assignment_on(&employee.id, date)
+        .map(|a| assignment(book, a))
+        .transpose()?;
+    let leave = book.leave_on(&employee.id, date).map(|l| l.kind.as_str());
+    Ok(plan::resolve(&DayInputs {
+        date,
+        timezone: time_zone_of(book, employee, default_tz),
+        schedule: schedule.as_ref(),
+        holiday: book.holidays.get(&date).map(|h| h.name.as_str()),
+        leave,
+        assignment: assignment.as_ref(),
+        offices: &offices,
+        home: home.as_ref(),
+    }))
+}
+
+/// The fence of a place: an office's own (with its polygon), a circle for the others.
+pub fn fence(book: &PlanBook, place: &Place) -> Result<Fence, ApiError> {
+    if place.kind == "office"
+        && let Some(office) = book.offices.get(&place.id)
+    {
+        return office_fence(office);
+    }
+    let center = Coordinates::new(place.latitude, place.longitude)
+        .map_err(|e| ApiError::Internal(format!("place {}: {e}", place.id)))?;
+    Fence::circle(center, place.radius_m)
+        .map_err(|e| ApiError::Internal(format!("place {}: {e}", place.id)))
+}
+
+/// An office's fence: its circle, or its polygon judged against the edge.
+pub fn office_fence(office: &OfficeRow) -> Result<Fence, ApiError> {
+    let bad = |what: &str| ApiError::Internal(format!("office {}: {what}", office.id));
+    let center =
+        Coordinates::new(office.latitude, office.longitude).map_err(|e| bad(&e.to_string()))?;
+    match &office.polygon {
+        None => Fence::circle(center, office.radius_m),
+        Some(json) => {
+            let corners: Vec<[f64; 2]> =
+                serde_json::from_str(json).map_err(|e| bad(&e.to_string()))?;
+            let corners = corners
+                .into_iter()
+                .map(|[lat, lon]| Coordinates::new(lat, lon))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(&e.to_string()))?;
+            Fence::polygon(center, office.radius_m, corners)
+        }
+    }
+    .map_err(|e| bad(&e.to_string()))
+}

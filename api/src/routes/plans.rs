@@ -1,0 +1,2098 @@
+//! Schedules, holidays, assignments, rosters and leave: where each employee is meant to work
+//! each day, and `GET /api/v1/me/today`.
+//!
+//! Who may do what: schedules and holidays are the organisation's, written by admins and HR;
+//! assignments, rosters and leave are written by admins, HR and unit admins for the people of
+//! their units, and read by those plus supervisors (their reports) and employees (their own).
+//! As everywhere, a record outside the caller's scope is 404. Every write is in the audit log.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use hadir_domain::Role;
+use hadir_domain::checkin::Kind;
+use hadir_domain::geofence::Coordinates;
+use hadir_domain::org::subtree;
+use hadir_domain::plan::{self, Hours, ScheduleOverride, WEEKDAYS, Week};
+use hadir_storage::repo::check_ins::{self, CheckInRow};
+use hadir_storage::repo::org::{self, EmployeeRow, UnitRow};
+use hadir_storage::repo::plan::{
+    self as repo, AssignmentRow, HolidayChanges, HolidayRow, LeaveRow, PlanFilter, RosterRow,
+    ScheduleChanges, ScheduleRow,
+};
+use hadir_storage::{DbConnection, StorageError, now_utc};
+use serde::{Deserialize, Serialize};
+
+use super::org::{Actor, Scope, field_id, may_see, nullable, present, text};
+use super::{page_limit, parse_id, query_id};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::Json;
+use crate::planning;
+use crate::settings::PlanSettings;
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+const READERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor];
+const ORG_WRITERS: &[Role] = &[Role::Admin, Role::Hr];
+const PLAN_WRITERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin];
+
+fn date_param(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    raw.map(|r| {
+        NaiveDate::parse_from_str(r, "%Y-%m-%d")
+            .map_err(|_| ApiError::field(field, "must be a date as YYYY-MM-DD"))
+    })
+    .transpose()
+}
+
+fn created(path: &str, id: &str, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/{path}/{id}")))
+        .json(body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules
+
+#[derive(Debug, Serialize)]
+pub struct ScheduleView {
+    pub id: String,
+    pub name: String,
+    pub days: Week,
+    pub grace_minutes: i32,
+    pub check_in_opens_before_minutes: i32,
+    pub check_out_closes_after_minutes: i32,
+    pub overrides: Vec<ScheduleOverride>,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ScheduleView {
+    fn new(r: &ScheduleRow) -> Result<Self, ApiError> {
+        let s = planning::schedule(r)?;
+        Ok(Self {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            days: s.days,
+            grace_minutes: r.grace_minutes,
+            check_in_opens_before_minutes: r.check_in_opens_before_minutes,
+            check_out_closes_after_minutes: r.check_out_closes_after_minutes,
+            overrides: s.overrides,
+            is_default: r.is_default,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchedule {
+    pub name: String,
+    pub days: Week,
+    #[serde(default)]
+    pub grace_minutes: Option<i32>,
+    #[serde(default)]
+    pub check_in_opens_before_minutes: Option<i32>,
+    #[serde(default)]
+    pub check_out_closes_after_minutes: Option<i32>,
+    #[serde(default)]
+    pub overrides: Vec<ScheduleOverride>,
+    #[serde(default)]
+    pub is_default: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulePatch {
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub days: Option<Week>,
+    #[serde(default, deserialize_with = "present")]
+    pub grace_minutes: Option<i32>,
+    #[serde(default, deserialize_with = "present")]
+    pub check_in_opens_before_minutes: Option<i32>,
+    #[serde(default, deserialize_with = "present")]
+    pub check_out_closes_after_minutes: Option<i32>,
+    #[serde(default, deserialize_with = "present")]
+    pub overrides: Option<Vec<ScheduleOverride>>,
+    #[serde(default, deserialize_with = "present")]
+    pub is_default: Option<bool>,
+}
+
+fn minutes(field: &str, value: i32, max: i32, errors: &mut Vec<FieldError>) -> i32 {
+    if !(0..=max).contains(&value) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 0 to {max} minutes"),
+        ));
+    }
+    value
+}
+
+fn check_overrides(overrides: &[ScheduleOverride], errors: &mut Vec<FieldError>) {
+    for (i, o) in overrides.iter().enumerate() {
+        let field = format!("overrides[{i}]");
+        text(&format!("{field}.name"), &o.name, 200, errors);
+        if o.from > o.to {
+            errors.push(FieldError::new(field.clone(), "`from` is after `to`"));
+        }
+        if (o.to - o.from).num_days() > 366 {
+            errors.push(FieldError::new(field.clone(), "covers more than a year"));
+        }
+        if let Some(j) = overrides[..i]
+            .iter()
+            .position(|p| p.from <= o.to && o.from <= p.to)
+        {
+            errors.push(FieldError::new(
+                field,
+                format!("overlaps overrides[{j}]: a date can have one set of hours"),
+            ));
+        }
+    }
+}
+
+fn json(value: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub async fn list_schedules(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let rows = state.db.run(repo::list_schedules).await?;
+    let items = rows
+        .iter()
+        .map(ScheduleView::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+pub async fn create_schedule(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewSchedule>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let mut errors = Vec::new();
+    let name = text("name", &body.name, 200, &mut errors);
+    let grace = minutes(
+        "grace_minutes",
+        body.grace_minutes.unwrap_or(0),
+        240,
+        &mut errors,
+    );
+    let before = minutes(
+        "check_in_opens_before_minutes",
+        body.check_in_opens_before_minutes.unwrap_or(60),
+        720,
+        &mut errors,
+    );
+    let after = minutes(
+        "check_out_closes_after_minutes",
+        body.check_out_closes_after_minutes.unwrap_or(240),
+        720,
+        &mut errors,
+    );
+    check_overrides(&body.overrides, &mut errors);
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let now = now_utc();
+    let row = ScheduleRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        name,
+        days_json: json(&body.days)?,
+        grace_minutes: grace,
+        check_in_opens_before_minutes: before,
+        check_out_closes_after_minutes: after,
+        overrides_json: json(&body.overrides)?,
+        is_default: body.is_default,
+        created_at: now,
+        updated_at: now,
+    };
+    let view = ScheduleView::new(&row)?;
+    let stored = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            repo::insert_schedule(conn, &stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "schedule.create",
+                "schedule",
+                &stored.id,
+                None,
+                Some(&ScheduleView::new(&stored).ok()),
+            )
+        })
+        .await?;
+    Ok(created("schedules", &row.id, &view))
+}
+
+pub async fn get_schedule(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(READERS)?;
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| repo::find_schedule(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(ScheduleView::new(&row)?))
+}
+
+pub async fn update_schedule(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<SchedulePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| text("name", n, 200, &mut errors));
+    let grace = body
+        .grace_minutes
+        .map(|m| minutes("grace_minutes", m, 240, &mut errors));
+    let before = body
+        .check_in_opens_before_minutes
+        .map(|m| minutes("check_in_opens_before_minutes", m, 720, &mut errors));
+    let after = body
+        .check_out_closes_after_minutes
+        .map(|m| minutes("check_out_closes_after_minutes", m, 720, &mut errors));
+    if let Some(o) = &body.overrides {
+        check_overrides(o, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let changes = ScheduleChanges {
+        name,
+        days_json: body.days.as_ref().map(json).transpose()?,
+        grace_minutes: grace,
+        check_in_opens_before_minutes: before,
+        check_out_closes_after_minutes: after,
+        overrides_json: body.overrides.as_ref().map(json).transpose()?,
+        is_default: body.is_default,
+        updated_at: Some(now_utc()),
+    };
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_schedule(conn, &id)?;
+            let after = repo::update_schedule(conn, &id, &changes)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "schedule.update",
+                "schedule",
+                &id,
+                Some(&ScheduleView::new(&before).ok()),
+                Some(&ScheduleView::new(&after).ok()),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ScheduleView::new(&row)?))
+}
+
+pub async fn delete_schedule(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let id = parse_id(&id)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_schedule(conn, &id)?;
+            if repo::schedule_in_use(conn, &id)? {
+                return Err(StorageError::Conflict(
+                    "units or employees still follow this schedule; give them another first".into(),
+                ));
+            }
+            repo::delete_schedule(conn, &id)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<_, ()>(
+                conn,
+                "schedule.delete",
+                "schedule",
+                &id,
+                Some(&ScheduleView::new(&before).ok()),
+                None,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holidays
+
+const HOLIDAY_KINDS: [&str; 3] = ["national", "collective_leave", "local"];
+
+#[derive(Debug, Serialize)]
+pub struct HolidayView {
+    pub id: String,
+    pub date: NaiveDate,
+    pub name: String,
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&HolidayRow> for HolidayView {
+    fn from(r: &HolidayRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            date: r.date,
+            name: r.name.clone(),
+            kind: r.kind.clone(),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewHoliday {
+    pub date: NaiveDate,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayPatch {
+    #[serde(default, deserialize_with = "present")]
+    pub date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub kind: Option<String>,
+}
+
+fn holiday_kind(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    if HOLIDAY_KINDS.contains(&raw) {
+        Some(raw.to_owned())
+    } else {
+        errors.push(FieldError::new(
+            "kind",
+            "must be national, collective_leave or local",
+        ));
+        None
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HolidayQuery {
+    pub year: Option<i32>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `GET /api/v1/holidays?year=` (or `from`/`to`): any signed-in user, so that phones can show them.
+pub async fn list_holidays(
+    state: web::Data<AppState>,
+    _caller: AuthUser,
+    query: web::Query<HolidayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (from, to) = match (query.year, &query.from, &query.to) {
+        (Some(year), None, None) => {
+            let from = NaiveDate::from_ymd_opt(year, 1, 1)
+                .filter(|_| (1900..=2200).contains(&year))
+                .ok_or_else(|| ApiError::field("year", "must be a year from 1900 to 2200"))?;
+            (
+                from,
+                from.with_year(year + 1).unwrap_or(from) - TimeDelta::days(1),
+            )
+        }
+        (None, from, to) => (
+            date_param("from", from.as_deref())?.unwrap_or(NaiveDate::MIN),
+            date_param("to", to.as_deref())?.unwrap_or(NaiveDate::MAX),
+        ),
+        _ => return Err(ApiError::field("year", "give either year or from/to")),
+    };
+    let rows = state
+        .db
+        .run(move |conn| repo::holidays_between(conn, from, to))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(HolidayView::from).collect::<Vec<_>>(),
+    })))
+}
+
+fn holiday_conflict(e: StorageError) -> ApiError {
+    match e {
+        StorageError::Duplicate(_) => {
+            ApiError::Conflict("there is already a holiday on that date".into())
+        }
+        e => e.into(),
+    }
+}
+
+pub async fn create_holiday(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewHoliday>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let mut errors = Vec::new();
+    let name = text("name", &body.name, 200, &mut errors);
+    let kind = holiday_kind(body.kind.as_deref().unwrap_or("national"), &mut errors);
+    let (Some(name), Some(kind)) = (name, kind) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let now = now_utc();
+    let row = HolidayRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        date: body.date,
+        name,
+        kind,
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            repo::insert_holiday(conn, &stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "holiday.create",
+                "holiday",
+                &stored.id,
+                None,
+                Some(&HolidayView::from(&stored)),
+            )
+        })
+        .await
+        .map_err(holiday_conflict)?;
+    Ok(created("holidays", &row.id, &HolidayView::from(&row)))
+}
+
+pub async fn get_holiday(
+    state: web::Data<AppState>,
+    _caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| repo::find_holiday(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(HolidayView::from(&row)))
+}
+
+pub async fn update_holiday(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<HolidayPatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let name = body
+        .name
+        .as_deref()
+        .and_then(|n| text("name", n, 200, &mut errors));
+    let kind = body
+        .kind
+        .as_deref()
+        .and_then(|k| holiday_kind(k, &mut errors));
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let changes = HolidayChanges {
+        date: body.date,
+        name,
+        kind,
+        updated_at: Some(now_utc()),
+    };
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_holiday(conn, &id)?;
+            let after = repo::update_holiday(conn, &id, &changes)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "holiday.update",
+                "holiday",
+                &id,
+                Some(&HolidayView::from(&before)),
+                Some(&HolidayView::from(&after)),
+            )?;
+            Ok(after)
+        })
+        .await
+        .map_err(holiday_conflict)?;
+    Ok(HttpResponse::Ok().json(HolidayView::from(&row)))
+}
+
+pub async fn delete_holiday(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(ORG_WRITERS)?;
+    let id = parse_id(&id)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_holiday(conn, &id)?;
+            repo::delete_holiday(conn, &id)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<_, ()>(
+                conn,
+                "holiday.delete",
+                "holiday",
+                &id,
+                Some(&HolidayView::from(&before)),
+                None,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope over people
+
+/// The employee `id` if the caller may write their plans (their unit is in scope); else 404.
+fn writable_employee(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: &str,
+) -> Result<EmployeeRow, StorageError> {
+    let employee = org::find_employee(conn, id)?;
+    if scope.has_unit(&employee.unit_id) {
+        Ok(employee)
+    } else {
+        Err(StorageError::NotFound)
+    }
+}
+
+/// The employee `id` if the caller may see them; else 404.
+fn visible_employee(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    caller: &AuthUser,
+    id: &str,
+) -> Result<EmployeeRow, StorageError> {
+    let employee = org::find_employee(conn, id)?;
+    if may_see(conn, scope, caller, &employee)? {
+        Ok(employee)
+    } else {
+        Err(StorageError::NotFound)
+    }
+}
+
+/// The employees whose plans a list may show: `None` for everyone.
+fn listable_employees(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    caller: &AuthUser,
+    unit_id: Option<&str>,
+) -> Result<Option<Vec<String>>, StorageError> {
+    let units = match (scope, unit_id) {
+        (Scope::All, None) => return Ok(None),
+        (_, Some(unit)) if scope.has_unit(unit) => Some(
+            subtree(&org::unit_parents(conn)?, unit)
+                .into_iter()
+                .collect::<Vec<_>>(),
+        ),
+        (Scope::Units(units), None) => Some(units.iter().cloned().collect()),
+        (_, Some(_)) => return Ok(Some(Vec::new())),
+        (Scope::People, None) => None,
+    };
+    if let Some(units) = units {
+        return Ok(Some(org::employee_ids_in(conn, &units)?));
+    }
+    let mut ids: Vec<String> = caller.employee_id.iter().cloned().collect();
+    if let (Role::Supervisor, Some(me)) = (caller.role, &caller.employee_id) {
+        ids.extend(org::subordinate_ids(conn, me)?);
+    }
+    Ok(Some(ids))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanQuery {
+    pub employee_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn decode_cursor(raw: Option<&str>) -> Result<Option<(NaiveDate, String)>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|t| {
+            let (date, id) = t.split_once('|')?;
+            Some((
+                NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?,
+                id.to_owned(),
+            ))
+        })
+        .map(Some)
+        .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))
+}
+
+fn encode_cursor(date: NaiveDate, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{date}|{id}"))
+}
+
+impl PlanQuery {
+    fn filter(&self) -> Result<(PlanFilter, Option<String>), ApiError> {
+        let limit = page_limit(self.limit)?;
+        let unit = query_id("unit_id", self.unit_id.as_deref())?;
+        Ok((
+            PlanFilter {
+                employees: None,
+                employee_id: query_id("employee_id", self.employee_id.as_deref())?,
+                from: date_param("from", self.from.as_deref())?,
+                to: date_param("to", self.to.as_deref())?,
+                after: decode_cursor(self.cursor.as_deref())?,
+                limit: limit + 1,
+            },
+            unit,
+        ))
+    }
+}
+
+fn page<T>(
+    mut rows: Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (NaiveDate, &str),
+) -> (Vec<T>, Option<String>) {
+    let wanted = usize::try_from(limit - 1).unwrap_or(0);
+    if rows.len() > wanted {
+        rows.truncate(wanted);
+        let next = rows.last().map(|r| {
+            let (d, id) = key(r);
+            encode_cursor(d, id)
+        });
+        (rows, next)
+    } else {
+        (rows, None)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assignments
+
+const MODES: [&str; 5] = ["office", "home", "field", "duty", "off"];
+
+#[derive(Debug, Serialize, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub name: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_m: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AssignmentView {
+    pub id: String,
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub mode: String,
+    pub office_id: Option<String>,
+    pub destination: Option<Destination>,
+    pub letter_number: Option<String>,
+    pub shift: Option<Hours>,
+    pub note: Option<String>,
+    pub roster_id: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&AssignmentRow> for AssignmentView {
+    fn from(r: &AssignmentRow) -> Self {
+        let destination = match (
+            &r.destination_name,
+            r.destination_latitude,
+            r.destination_longitude,
+            r.destination_radius_m,
+        ) {
+            (Some(name), Some(latitude), Some(longitude), Some(radius_m)) => Some(Destination {
+                name: name.clone(),
+                latitude,
+                longitude,
+                radius_m,
+            }),
+            _ => None,
+        };
+        let shift = r
+            .shift_start
+            .as_deref()
+            .and_then(planning::hhmm)
+            .zip(r.shift_end.as_deref().and_then(planning::hhmm))
+            .map(|(start, end)| Hours { start, end });
+        Self {
+            id: r.id.clone(),
+            employee_id: r.employee_id.clone(),
+            date: r.date,
+            mode: r.mode.clone(),
+            office_id: r.office_id.clone(),
+            destination,
+            letter_number: r.letter_number.clone(),
+            shift,
+            note: r.note.clone(),
+            roster_id: r.roster_id.clone(),
+            created_by: r.created_by.clone(),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+/// What a day's assignment says; the same body creates (with employee and date) and replaces.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    #[serde(default)]
+    pub employee_id: Option<String>,
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    pub mode: String,
+    #[serde(default)]
+    pub office_id: Option<String>,
+    #[serde(default)]
+    pub destination: Option<Destination>,
+    #[serde(default)]
+    pub letter_number: Option<String>,
+    #[serde(default)]
+    pub shift: Option<Hours>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The mode's own fields, checked: `(office_id, destination, letter_number, shift, note)`.
+struct ModeFields {
+    mode: String,
+    office_id: Option<String>,
+    destination: Option<Destination>,
+    letter_number: Option<String>,
+    shift: Option<Hours>,
+    note: Option<String>,
+}
+
+fn mode_fields(body: &AssignmentBody, errors: &mut Vec<FieldError>) -> Option<ModeFields> {
+    let mode = body.mode.as_str();
+    if !MODES.contains(&mode) {
+        errors.push(FieldError::new(
+            "mode",
+            "must be office, home, field, duty or off",
+        ));
+        return None;
+    }
+    let office_id = body
+        .office_id
+        .as_deref()
+        .and_then(|o| field_id("office_id", o, errors));
+    let note = body
+        .note
+        .as_deref()
+        .and_then(|n| text("note", n, 500, errors));
+    let letter_number = body
+        .letter_number
+        .as_deref()
+        .and_then(|l| text("letter_number", l, 100, errors));
+    let only = |field: &str, present: bool, modes: &str, errors: &mut Vec<FieldError>| {
+        if present {
+            errors.push(FieldError::new(
+                field,
+                format!("belongs to mode {modes} only"),
+            ));
+        }
+    };
+    match mode {
+        "office" => {
+            only("destination", body.destination.is_some(), "field", errors);
+            only("shift", body.shift.is_some(), "duty", errors);
+        }
+        "duty" => {
+            if body.office_id.is_none() {
+                errors.push(FieldError::new(
+                    "office_id",
+                    "a duty shift needs its office",
+                ));
+            }
+            if body.shift.is_none() {
+                errors.push(FieldError::new(
+                    "shift",
+                    "a duty shift needs its hours: {\"start\": \"HH:MM\", \"end\": \"HH:MM\"}",
+                ));
+            }
+            only("destination", body.destination.is_some(), "field", errors);
+        }
+        "field" => {
+            match &body.destination {
+                None => errors.push(FieldError::new(
+                    "destination",
+                    "field duty needs its destination: name, latitude, longitude, radius_m",
+                )),
+                Some(d) => {
+                    text("destination.name", &d.name, 200, errors);
+                    if let Err(e) = Coordinates::new(d.latitude, d.longitude) {
+                        errors.push(FieldError::new("destination.latitude", e.to_string()));
+                    }
+                    if !(d.radius_m.is_finite() && d.radius_m > 0.0 && d.radius_m <= 50_000.0) {
+                        errors.push(FieldError::new(
+                            "destination.radius_m",
+                            "must be a number of metres above 0 and at most 50000",
+                        ));
+                    }
+                }
+            }
+            if body.letter_number.is_none() {
+                errors.push(FieldError::new(
+                    "letter_number",
+                    "field duty needs the number of its assignment letter (surat tugas)",
+                ));
+            }
+            only(
+                "office_id",
+                body.office_id.is_some(),
+                "office or duty",
+                errors,
+            );
+            only("shift", body.shift.is_some(), "duty", errors);
+        }
+        _ => {
+            only(
+                "office_id",
+                body.office_id.is_some(),
+                "office or duty",
+                errors,
+            );
+            only("destination", body.destination.is_some(), "field", errors);
+            only("shift", body.shift.is_some(), "duty", errors);
+        }
+    }
+    if mode != "field" && body.letter_number.is_some() {
+        errors.push(FieldError::new(
+            "letter_number",
+            "belongs to mode field only",
+        ));
+    }
+    Some(ModeFields {
+        mode: mode.to_owned(),
+        office_id,
+        destination: body.destination.clone(),
+        letter_number,
+        shift: body.shift,
+        note,
+    })
+}
+
+impl ModeFields {
+    fn row(
+        self,
+        id: String,
+        employee_id: String,
+        date: NaiveDate,
+        created_by: Option<String>,
+        created_at: chrono::NaiveDateTime,
+    ) -> AssignmentRow {
+        let d = self.destination;
+        AssignmentRow {
+            id,
+            employee_id,
+            date,
+            mode: self.mode,
+            office_id: self.office_id,
+            destination_name: d.as_ref().map(|d| d.name.trim().to_owned()),
+            destination_latitude: d.as_ref().map(|d| d.latitude),
+            destination_longitude: d.as_ref().map(|d| d.longitude),
+            destination_radius_m: d.as_ref().map(|d| d.radius_m),
+            letter_number: self.letter_number,
+            shift_start: self.shift.map(|h| h.start.format("%H:%M").to_string()),
+            shift_end: self.shift.map(|h| h.end.format("%H:%M").to_string()),
+            note: self.note,
+            roster_id: None,
+            created_by,
+            created_at,
+            updated_at: now_utc(),
+        }
+    }
+}
+
+/// Checks an assignment's references: an active office; a home point for work from home.
+fn check_assignment_refs(
+    conn: &mut DbConnection,
+    employee: &EmployeeRow,
+    row: &AssignmentRow,
+) -> Result<Vec<FieldError>, StorageError> {
+    let mut errors = Vec::new();
+    if let Some(office) = &row.office_id {
+        match org::find_office(conn, office) {
+            Ok(o) if o.active => {}
+            Ok(_) | Err(StorageError::NotFound) => {
+                errors.push(FieldError::new("office_id", "no such active office"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if row.mode == "home" && employee.home_latitude.is_none() {
+        errors.push(FieldError::new(
+            "mode",
+            format!(
+                "{} has no home point: record home_latitude, home_longitude and home_radius_m \
+                 on the employee before assigning work from home",
+                employee.name
+            ),
+        ));
+    }
+    Ok(errors)
+}
+
+/// The rules a set of new day modes must keep (DOMAIN.md): echelons that stay in the office,
+/// and each unit's WFH quota. `changes` maps (employee, date) to the mode it will have; the
+/// other days keep what is stored. Every breach is reported, naming the days and people.
+fn check_home_rules(
+    conn: &mut DbConnection,
+    rules: &PlanSettings,
+    employees: &HashMap<String, EmployeeRow>,
+    changes: &BTreeMap<(String, NaiveDate), String>,
+) -> Result<Vec<FieldError>, StorageError> {
+    let mut errors = Vec::new();
+    // Echelon rule.
+    let mut barred: BTreeMap<&str, Vec<NaiveDate>> = BTreeMap::new();
+    for ((employee_id, date), mode) in changes {
+        if mode == "home"
+            && let Some(e) = employees.get(employee_id)
+            && rules.office_echelons.contains(&e.echelon)
+        {
+            barred.entry(employee_id.as_str()).or_default().push(*date);
+        }
+    }
+    for (employee_id, dates) in barred {
+        let e = &employees[employee_id];
+        let dates: Vec<String> = dates.iter().map(ToString::to_string).collect();
+        errors.push(FieldError::new(
+            "mode",
+            format!(
+                "{} (NIP {}, echelon {}) must stay in the office: echelons {} do not work from \
+                 home; days: {}",
+                e.name,
+                e.nip,
+                e.echelon,
+                rules.office_echelons.join(", "),
+                dates.join(", ")
+            ),
+        ));
+    }
+    // Quota per unit: the nearest unit up the tree that sets one, else the employee's own unit
+    // with the default quota.
+    let home_changes: Vec<_> = changes.iter().filter(|(_, m)| *m == "home").collect();
+    if home_changes.is_empty() {
+        return Ok(errors);
+    }
+    let parents = org::unit_parents(conn)?;
+    let mut unit_rows: HashMap<String, UnitRow> = HashMap::new();
+    let mut quota_of =
+        |conn: &mut DbConnection, unit: &str| -> Result<(String, u32), StorageError> {
+            let mut current = Some(unit.to_owned());
+            for _ in 0..64 {
+                let Some(u) = current else { break };
+                if !unit_rows.contains_key(&u) {
+                    let row = org::find_unit(conn, &u)?;
+                    unit_rows.insert(u.clone(), row);
+                }
+                let row = &unit_rows[&u];
+                if let Some(q) = row.wfh_quota_percent {
+                    return Ok((u, u32::try_from(q).unwrap_or(100)));
+                }
+                current = parents.get(&u).cloned().flatten();
+            }
+            Ok((unit.to_owned(), rules.default_wfh_quota_percent))
+        };
+    let mut checks: BTreeMap<String, (u32, BTreeSet<NaiveDate>)> = BTreeMap::new();
+    for ((employee_id, date), _) in &home_changes {
+        let Some(e) = employees.get(employee_id) else {
+            continue;
+        };
+        let (unit, quota) = quota_of(conn, &e.unit_id)?;
+        if quota < 100 {
+            checks
+                .entry(unit)
+                .or_insert((quota, BTreeSet::new()))
+                .1
+                .insert(*date);
+        }
+    }
+    for (unit, (quota, dates)) in checks {
+        let (Some(from), Some(to)) = (dates.first().copied(), dates.last().copied()) else {
+            continue;
+        };
+        let units: Vec<String> = subtree(&parents, &unit).into_iter().collect();
+        let members = repo::active_employees_in(conn, &units)?;
+        let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+        let names: HashMap<&str, &str> = members
+            .iter()
+            .map(|m| (m.id.as_str(), m.name.as_str()))
+            .collect();
+        let mut modes: HashMap<(String, NaiveDate), String> =
+            repo::assignments_of(conn, &ids, from, to)?
+                .into_iter()
+                .map(|a| ((a.employee_id, a.date), a.mode))
+                .collect();
+        for ((e, d), m) in changes {
+            if names.contains_key(e.as_str()) && *d >= from && *d <= to {
+                modes.insert((e.clone(), *d), m.clone());
+            }
+        }
+        let mut at_home: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+        for ((e, d), m) in &modes {
+            if m == "home" && dates.contains(d) {
+                at_home
+                    .entry(*d)
+                    .or_default()
+                    .push(names.get(e.as_str()).copied().unwrap_or(e).to_owned());
+            }
+        }
+        let unit_name = unit_rows
+            .get(&unit)
+            .map_or(unit.as_str(), |u| u.name.as_str());
+        for breach in plan::wfh_quota_breaches(unit_name, quota, members.len(), &at_home) {
+            errors.push(FieldError::new("mode", breach.message));
+        }
+    }
+    Ok(errors)
+}
+
+fn assignment_conflict(e: StorageError) -> ApiError {
+    match e {
+        StorageError::Duplicate(_) => ApiError::Conflict(
+            "the employee already has an assignment on that date; change that one (PATCH) or \
+             delete it first"
+                .into(),
+        ),
+        e => e.into(),
+    }
+}
+
+pub async fn list_assignments(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<PlanQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (mut filter, unit) = query.filter()?;
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
+            repo::list_assignments(conn, &filter)
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.date, r.id.as_str()));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(AssignmentView::from).collect::<Vec<_>>(),
+        "next_cursor": next_cursor,
+    })))
+}
+
+pub async fn create_assignment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<AssignmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let mut errors = Vec::new();
+    let employee_id = if let Some(e) = &body.employee_id {
+        field_id("employee_id", e, &mut errors)
+    } else {
+        errors.push(FieldError::new("employee_id", "is required"));
+        None
+    };
+    if body.date.is_none() {
+        errors.push(FieldError::new("date", "is required (YYYY-MM-DD)"));
+    }
+    let fields = mode_fields(&body, &mut errors);
+    let (Some(employee_id), Some(date), Some(fields)) = (employee_id, body.date, fields) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = now_utc();
+    let row = fields.row(
+        uuid::Uuid::new_v4().to_string(),
+        employee_id,
+        date,
+        Some(caller.user_id.clone()),
+        now,
+    );
+    let rules = state.plans.clone();
+    let stored = row.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let employee =
+                writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
+                    StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
+                    e => e,
+                })?;
+            let mut errors = check_assignment_refs(conn, &employee, &stored)?;
+            let people = HashMap::from([(employee.id.clone(), employee.clone())]);
+            let changes =
+                BTreeMap::from([((employee.id.clone(), stored.date), stored.mode.clone())]);
+            errors.extend(check_home_rules(conn, &rules, &people, &changes)?);
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            repo::insert_assignment(conn, &stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "assignment.create",
+                "assignment",
+                &stored.id,
+                None,
+                Some(&AssignmentView::from(&stored)),
+            )?;
+            Ok(Ok(()))
+        })
+        .await;
+    match result {
+        Ok(Ok(())) => Ok(created("assignments", &row.id, &AssignmentView::from(&row))),
+        Ok(Err(errors)) => Err(ApiError::Validation(errors)),
+        Err(StorageError::MissingReference(_)) => {
+            Err(ApiError::field("employee_id", "no such employee"))
+        }
+        Err(e) => Err(assignment_conflict(e)),
+    }
+}
+
+pub async fn get_assignment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_assignment(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, &row.employee_id)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(AssignmentView::from(&row)))
+}
+
+/// `PATCH /api/v1/assignments/{id}`: replaces what the day's assignment says (the mode and
+/// its fields); the employee and the date stay.
+pub async fn update_assignment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<AssignmentBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    if body.employee_id.is_some() || body.date.is_some() {
+        errors.push(FieldError::new(
+            "date",
+            "an assignment keeps its employee and date; delete it and create another",
+        ));
+    }
+    let fields = mode_fields(&body, &mut errors);
+    let Some(fields) = fields.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let rules = state.plans.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_assignment(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            let after = fields.row(
+                id.clone(),
+                before.employee_id.clone(),
+                before.date,
+                before.created_by.clone(),
+                before.created_at,
+            );
+            let mut errors = check_assignment_refs(conn, &employee, &after)?;
+            let people = HashMap::from([(employee.id.clone(), employee.clone())]);
+            let changes = BTreeMap::from([((employee.id.clone(), after.date), after.mode.clone())]);
+            errors.extend(check_home_rules(conn, &rules, &people, &changes)?);
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            repo::replace_assignment(conn, &after)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "assignment.update",
+                "assignment",
+                &id,
+                Some(&AssignmentView::from(&before)),
+                Some(&AssignmentView::from(&after)),
+            )?;
+            Ok(Ok(after))
+        })
+        .await?;
+    match result {
+        Ok(row) => Ok(HttpResponse::Ok().json(AssignmentView::from(&row))),
+        Err(errors) => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub async fn delete_assignment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let id = parse_id(&id)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_assignment(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            writable_employee(conn, &scope, &before.employee_id)?;
+            repo::delete_assignment(conn, &id)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<_, ()>(
+                conn,
+                "assignment.delete",
+                "assignment",
+                &id,
+                Some(&AssignmentView::from(&before)),
+                None,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rosters
+
+/// A day of a roster's week: `office`, `home` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterMode {
+    Office,
+    Home,
+    Off,
+}
+
+impl RosterMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            RosterMode::Office => "office",
+            RosterMode::Home => "home",
+            RosterMode::Off => "off",
+        }
+    }
+}
+
+/// One group of a roster: its people, and one or more weeks that repeat from the roster's
+/// first week (`weeks[0]` the week of `starts_on`, then `weeks[1]`...). A weekday left out of a
+/// week keeps the schedule's default.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterGroup {
+    pub name: String,
+    pub employee_ids: Vec<String>,
+    pub weeks: Vec<BTreeMap<String, RosterMode>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoster {
+    pub unit_id: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub groups: Vec<RosterGroup>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RosterView {
+    pub id: String,
+    pub unit_id: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub groups: Vec<RosterGroup>,
+    pub assignments: i64,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl RosterView {
+    fn new(r: &RosterRow, assignments: i64) -> Result<Self, ApiError> {
+        Ok(Self {
+            id: r.id.clone(),
+            unit_id: r.unit_id.clone(),
+            name: r.name.clone(),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            groups: serde_json::from_str(&r.pattern_json)
+                .map_err(|e| ApiError::Internal(format!("roster {}: {e}", r.id)))?,
+            assignments,
+            created_by: r.created_by.clone(),
+            created_at: r.created_at.and_utc(),
+        })
+    }
+}
+
+/// The day modes a roster's groups give, per employee and date.
+fn roster_days(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    groups: &[RosterGroup],
+) -> BTreeMap<(String, NaiveDate), RosterMode> {
+    let first_monday =
+        starts_on - TimeDelta::days(i64::from(starts_on.weekday().num_days_from_monday()));
+    let mut days = BTreeMap::new();
+    for date in starts_on.iter_days().take_while(|d| *d <= ends_on) {
+        let week = usize::try_from((date - first_monday).num_days() / 7).unwrap_or(0);
+        let weekday = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
+        for g in groups {
+            let Some(mode) = g
+                .weeks
+                .get(week % g.weeks.len().max(1))
+                .and_then(|w| w.get(weekday))
+            else {
+                continue;
+            };
+            for e in &g.employee_ids {
+                days.insert((e.clone(), date), *mode);
+            }
+        }
+    }
+    days
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeptDay {
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub mode: String,
+}
+
+pub async fn create_roster(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewRoster>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let mut errors = Vec::new();
+    let name = text("name", &body.name, 200, &mut errors);
+    let unit_id = field_id("unit_id", &body.unit_id, &mut errors);
+    let span = (body.ends_on - body.starts_on).num_days() + 1;
+    if span < 1 {
+        errors.push(FieldError::new("ends_on", "is before starts_on"));
+    } else if span > i64::from(state.plans.max_roster_days) {
+        errors.push(FieldError::new(
+            "ends_on",
+            format!(
+                "a roster covers at most {} days",
+                state.plans.max_roster_days
+            ),
+        ));
+    }
+    if body.groups.is_empty() {
+        errors.push(FieldError::new(
+            "groups",
+            "a roster needs at least one group",
+        ));
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut groups = body.groups.clone();
+    for (i, g) in groups.iter_mut().enumerate() {
+        text(&format!("groups[{i}].name"), &g.name, 100, &mut errors);
+        if g.weeks.is_empty() || g.weeks.len() > 8 {
+            errors.push(FieldError::new(
+                format!("groups[{i}].weeks"),
+                "must list 1 to 8 weeks",
+            ));
+        }
+        for (w, week) in g.weeks.iter().enumerate() {
+            for day in week.keys() {
+                if !WEEKDAYS.contains(&day.as_str()) {
+                    errors.push(FieldError::new(
+                        format!("groups[{i}].weeks[{w}]"),
+                        format!("`{day}` is not a weekday; use mon, tue, wed, thu, fri, sat, sun"),
+                    ));
+                }
+            }
+        }
+        let mut ids = Vec::new();
+        for (k, e) in g.employee_ids.iter().enumerate() {
+            let Some(id) = field_id(&format!("groups[{i}].employee_ids[{k}]"), e, &mut errors)
+            else {
+                continue;
+            };
+            if let Some(other) = seen.insert(id.clone(), i) {
+                errors.push(FieldError::new(
+                    format!("groups[{i}].employee_ids[{k}]"),
+                    format!("is already in groups[{other}]: one group per person"),
+                ));
+            }
+            ids.push(id);
+        }
+        g.employee_ids = ids;
+    }
+    let (Some(name), Some(unit_id)) = (name, unit_id) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let days = roster_days(body.starts_on, body.ends_on, &groups);
+    let now = now_utc();
+    let roster = RosterRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        unit_id,
+        name,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        pattern_json: json(&groups)?,
+        created_by: Some(caller.user_id.clone()),
+        created_at: now,
+    };
+    let rules = state.plans.clone();
+    let stored = roster.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let parents = org::unit_parents(conn)?;
+            if !(parents.contains_key(&stored.unit_id) && scope.has_unit(&stored.unit_id)) {
+                return Ok(Err(vec![FieldError::new("unit_id", "no such unit")]));
+            }
+            let units = subtree(&parents, &stored.unit_id);
+            let mut errors = Vec::new();
+            let mut people = HashMap::new();
+            for (i, g) in groups.iter().enumerate() {
+                for (k, id) in g.employee_ids.iter().enumerate() {
+                    match org::find_employee(conn, id) {
+                        Ok(e) if e.active && units.contains(&e.unit_id) => {
+                            people.insert(e.id.clone(), e);
+                        }
+                        Ok(_) | Err(StorageError::NotFound) => errors.push(FieldError::new(
+                            format!("groups[{i}].employee_ids[{k}]"),
+                            "no such active employee in this unit or its sub-units",
+                        )),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            let mut reported = HashSet::new();
+            for ((employee_id, _), mode) in &days {
+                if *mode == RosterMode::Home
+                    && let Some(e) = people.get(employee_id)
+                    && e.home_latitude.is_none()
+                    && reported.insert(employee_id.clone())
+                {
+                    errors.push(FieldError::new(
+                        "groups",
+                        format!("{} has work-from-home days but no home point", e.name),
+                    ));
+                }
+            }
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            // Days with an assignment made by hand keep it; earlier rosters' days are replaced.
+            let ids: Vec<String> = people.keys().cloned().collect();
+            let existing: HashMap<(String, NaiveDate), AssignmentRow> =
+                repo::assignments_of(conn, &ids, stored.starts_on, stored.ends_on)?
+                    .into_iter()
+                    .map(|a| ((a.employee_id.clone(), a.date), a))
+                    .collect();
+            let mut kept = Vec::new();
+            let mut changes = BTreeMap::new();
+            for (key, mode) in &days {
+                match existing.get(key) {
+                    Some(a) if a.roster_id.is_none() => kept.push(KeptDay {
+                        employee_id: a.employee_id.clone(),
+                        date: a.date,
+                        mode: a.mode.clone(),
+                    }),
+                    _ => {
+                        changes.insert(key.clone(), mode.as_str().to_owned());
+                    }
+                }
+            }
+            let errors = check_home_rules(conn, &rules, &people, &changes)?;
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            repo::insert_roster(conn, &stored)?;
+            let now = now_utc();
+            let mut replaced = 0;
+            for ((employee_id, date), mode) in &changes {
+                let row = AssignmentRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    employee_id: employee_id.clone(),
+                    date: *date,
+                    mode: mode.clone(),
+                    office_id: None,
+                    destination_name: None,
+                    destination_latitude: None,
+                    destination_longitude: None,
+                    destination_radius_m: None,
+                    letter_number: None,
+                    shift_start: None,
+                    shift_end: None,
+                    note: None,
+                    roster_id: Some(stored.id.clone()),
+                    created_by: Some(caller.user_id.clone()),
+                    created_at: now,
+                    updated_at: now,
+                };
+                if let Some(old) = existing.get(&(employee_id.clone(), *date)) {
+                    repo::delete_assignment(conn, &old.id)?;
+                    replaced += 1;
+                }
+                repo::insert_assignment(conn, &row)?;
+            }
+            let view = RosterView::new(&stored, i64::try_from(changes.len()).unwrap_or(0))
+                .map_err(|e| StorageError::Other(e.to_string()))?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "roster.create",
+                "roster",
+                &stored.id,
+                None,
+                Some(&serde_json::json!({
+                    "roster": &view,
+                    "replaced": replaced,
+                    "kept": &kept,
+                })),
+            )?;
+            Ok(Ok((view, replaced, kept)))
+        })
+        .await?;
+    match result {
+        Ok((view, replaced, kept)) => Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/rosters/{}", roster.id)))
+            .json(serde_json::json!({
+                "roster": view,
+                "assignments_created": view.assignments,
+                "assignments_replaced": replaced,
+                "kept": kept,
+            }))),
+        Err(errors) => Err(ApiError::Validation(errors)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RosterQuery {
+    pub unit_id: Option<String>,
+}
+
+pub async fn list_rosters(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<RosterQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let unit = query_id("unit_id", query.unit_id.as_deref())?;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let rows = repo::list_rosters(conn, scope.units().as_deref(), unit.as_deref())?;
+            rows.into_iter()
+                .map(|r| {
+                    let n = repo::roster_assignment_count(conn, &r.id)?;
+                    Ok((r, n))
+                })
+                .collect::<Result<Vec<_>, StorageError>>()
+        })
+        .await?;
+    let items = rows
+        .iter()
+        .map(|(r, n)| RosterView::new(r, *n))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+pub async fn get_roster(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let id = parse_id(&id)?;
+    let (row, n) = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_roster(conn, &id)?;
+            if !Scope::of(conn, &caller)?.has_unit(&row.unit_id) {
+                return Err(StorageError::NotFound);
+            }
+            let n = repo::roster_assignment_count(conn, &id)?;
+            Ok((row, n))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RosterView::new(&row, n)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leave
+
+const LEAVE_KINDS: [&str; 4] = ["cuti", "sakit", "izin", "tugas_belajar"];
+
+#[derive(Debug, Serialize)]
+pub struct LeaveView {
+    pub id: String,
+    pub employee_id: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub kind: String,
+    pub note: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&LeaveRow> for LeaveView {
+    fn from(r: &LeaveRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            employee_id: r.employee_id.clone(),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            kind: r.kind.clone(),
+            note: r.note.clone(),
+            created_by: r.created_by.clone(),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewLeave {
+    pub employee_id: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub kind: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeavePatch {
+    #[serde(default, deserialize_with = "present")]
+    pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub ends_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub note: Option<Option<String>>,
+}
+
+fn leave_kind(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    if LEAVE_KINDS.contains(&raw) {
+        Some(raw.to_owned())
+    } else {
+        errors.push(FieldError::new(
+            "kind",
+            "must be cuti, sakit, izin or tugas_belajar",
+        ));
+        None
+    }
+}
+
+fn leave_range(from: NaiveDate, to: NaiveDate, errors: &mut Vec<FieldError>) {
+    if from > to {
+        errors.push(FieldError::new("ends_on", "is before starts_on"));
+    } else if (to - from).num_days() >= 366 * 2 {
+        errors.push(FieldError::new(
+            "ends_on",
+            "leave is recorded two years at most at a time",
+        ));
+    }
+}
+
+fn overlap_error(other: &LeaveRow) -> StorageError {
+    StorageError::Conflict(format!(
+        "the employee is already on leave ({}) from {} to {}",
+        other.kind, other.starts_on, other.ends_on
+    ))
+}
+
+pub async fn list_leaves(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<PlanQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (mut filter, unit) = query.filter()?;
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
+            repo::list_leaves(conn, &filter)
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.starts_on, r.id.as_str()));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(LeaveView::from).collect::<Vec<_>>(),
+        "next_cursor": next_cursor,
+    })))
+}
+
+pub async fn create_leave(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewLeave>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let mut errors = Vec::new();
+    let employee_id = field_id("employee_id", &body.employee_id, &mut errors);
+    let kind = leave_kind(&body.kind, &mut errors);
+    let note = body
+        .note
+        .as_deref()
+        .and_then(|n| text("note", n, 500, &mut errors));
+    leave_range(body.starts_on, body.ends_on, &mut errors);
+    let (Some(employee_id), Some(kind)) = (employee_id, kind) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let now = now_utc();
+    let row = LeaveRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        employee_id,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        kind,
+        note,
+        created_by: Some(caller.user_id.clone()),
+        created_at: now,
+        updated_at: now,
+    };
+    let stored = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
+                StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
+                e => e,
+            })?;
+            if let Some(other) = repo::overlapping_leave(
+                conn,
+                &stored.employee_id,
+                stored.starts_on,
+                stored.ends_on,
+                None,
+            )? {
+                return Err(overlap_error(&other));
+            }
+            repo::insert_leave(conn, &stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "leave.create",
+                "leave",
+                &stored.id,
+                None,
+                Some(&LeaveView::from(&stored)),
+            )
+        })
+        .await
+        .map_err(|e| match e {
+            StorageError::MissingReference(_) => ApiError::field("employee_id", "no such employee"),
+            e => e.into(),
+        })?;
+    Ok(created("leaves", &row.id, &LeaveView::from(&row)))
+}
+
+pub async fn get_leave(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_leave(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, &row.employee_id)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LeaveView::from(&row)))
+}
+
+pub async fn update_leave(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<LeavePatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let kind = body
+        .kind
+        .as_deref()
+        .and_then(|k| leave_kind(k, &mut errors));
+    let note = match &body.note {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(n)) => text("note", n, 500, &mut errors).map(Some),
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_leave(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            writable_employee(conn, &scope, &before.employee_id)?;
+            let mut after = before.clone();
+            after.starts_on = body.starts_on.unwrap_or(before.starts_on);
+            after.ends_on = body.ends_on.unwrap_or(before.ends_on);
+            if let Some(k) = kind {
+                after.kind = k;
+            }
+            if let Some(n) = note {
+                after.note = n;
+            }
+            after.updated_at = now_utc();
+            let mut errors = Vec::new();
+            leave_range(after.starts_on, after.ends_on, &mut errors);
+            if !errors.is_empty() {
+                return Ok(Err(errors));
+            }
+            if let Some(other) = repo::overlapping_leave(
+                conn,
+                &after.employee_id,
+                after.starts_on,
+                after.ends_on,
+                Some(&id),
+            )? {
+                return Err(overlap_error(&other));
+            }
+            repo::replace_leave(conn, &after)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "leave.update",
+                "leave",
+                &id,
+                Some(&LeaveView::from(&before)),
+                Some(&LeaveView::from(&after)),
+            )?;
+            Ok(Ok(after))
+        })
+        .await?;
+    match result {
+        Ok(row) => Ok(HttpResponse::Ok().json(LeaveView::from(&row))),
+        Err(errors) => Err(ApiError::Validation(errors)),
+    }
+}
+
+pub async fn delete_leave(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(PLAN_WRITERS)?;
+    let id = parse_id(&id)?;
+    state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_leave(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            writable_employee(conn, &scope, &before.employee_id)?;
+            repo::delete_leave(conn, &id)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<_, ()>(
+                conn,
+                "leave.delete",
+                "leave",
+                &id,
+                Some(&LeaveView::from(&before)),
+                None,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Today
+
+#[derive(Debug, Serialize)]
+pub struct TodayView {
+    pub date: NaiveDate,
+    pub timezone: String,
+    pub mode: plan::Mode,
+    /// The main place (the first of `places`), as API.md shows it.
+    pub place: Option<plan::Place>,
+    /// Every place the day allows (an employee may be allowed at several offices).
+    pub places: Vec<plan::Place>,
+    pub window: Option<plan::Window>,
+    /// One line: what decided the day (leave, holiday, assignment, schedule).
+    pub reason: String,
+    pub check_in: Option<super::check_ins::CheckInView>,
+    pub check_out: Option<super::check_ins::CheckInView>,
+}
+
+/// `GET /api/v1/me/today`: the caller's plan for the current work day and what they sent.
+pub async fn today(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
+    let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
+    let now = Utc::now();
+    let default_tz = state.check_in.time_zone();
+    let (employee, book) = state
+        .db
+        .run(move |conn| {
+            let employee = org::find_employee(conn, &employee_id)?;
+            let d = now.date_naive();
+            let book = repo::load_book(
+                conn,
+                Some(std::slice::from_ref(&employee_id)),
+                d - TimeDelta::days(2),
+                d + TimeDelta::days(1),
+            )?;
+            Ok((employee, book))
+        })
+        .await?;
+    let tz = planning::time_zone_of(&book, &employee, default_tz);
+    let today = now.with_timezone(&tz).date_naive();
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let today_plan = planning::day_plan(&book, &employee, today, default_tz)?;
+    let yesterday_plan = planning::day_plan(&book, &employee, yesterday, default_tz)?;
+    // A night shift that is not over yet is still "today" for the phone.
+    let day = plan::plan_for(&yesterday_plan, &today_plan, Kind::Out, now).clone();
+    let (emp, date) = (employee.id.clone(), day.date.to_string());
+    let rows: Vec<CheckInRow> = state
+        .db
+        .run(move |conn| check_ins::on_local_date(conn, &emp, &date))
+        .await?;
+    let counted = |r: &&CheckInRow| r.status != "rejected";
+    let first_in = rows
+        .iter()
+        .filter(counted)
+        .filter(|r| r.kind == "in")
+        .min_by_key(|r| r.counted_at);
+    let last_out = rows
+        .iter()
+        .filter(counted)
+        .filter(|r| r.kind == "out")
+        .max_by_key(|r| r.counted_at);
+    Ok(HttpResponse::Ok().json(TodayView {
+        date: day.date,
+        timezone: day.timezone.clone(),
+        mode: day.mode,
+        place: day.places.first().cloned(),
+        places: day.places.clone(),
+        window: day.window,
+        reason: day.reason.clone(),
+        check_in: first_in
+            .map(|r| super::check_ins::CheckInView::from_row(r, None))
+            .transpose()?,
+        check_out: last_out
+            .map(|r| super::check_ins::CheckInView::from_row(r, None))
+            .transpose()?,
+    }))
+}

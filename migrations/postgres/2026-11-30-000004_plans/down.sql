@@ -1,0 +1,10 @@
+DROP INDEX check_ins_employee_date_idx;
+DROP TABLE employee_offices;
+DROP TABLE leaves;
+DROP TABLE assignments;
+DROP TABLE rosters;
+DROP TABLE holidays;
+ALTER TABLE employees DROP COLUMN schedule_id;
+ALTER TABLE units DROP COLUMN wfh_quota_percent;
+ALTER TABLE units DROP COLUMN schedule_id;
+DROP TABLE schedules;
