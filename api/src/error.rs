@@ -18,6 +18,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The line of an uploaded file the error is about (imports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
@@ -25,6 +28,15 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            line: None,
+        }
+    }
+
+    /// An error about line `line` of an uploaded file.
+    pub fn at_line(line: u64, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            line: Some(line),
+            ..Self::new(field, message)
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod check_ins;
 mod health;
+mod import;
 pub(crate) mod org;
 mod plans;
 mod session;
@@ -50,6 +51,7 @@ routes! {
         delete: org::delete_office,
     },
     "/api/v1/employees" => { get: org::list_employees, post: org::create_employee },
+    "/api/v1/employees/import" => { post: import::import_employees },
     "/api/v1/employees/{id}" => { get: org::get_employee, patch: org::update_employee },
     "/api/v1/check-ins" => { post: check_ins::create },
     "/api/v1/check-ins/batch" => { post: check_ins::batch },

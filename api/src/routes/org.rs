@@ -1014,7 +1014,7 @@ pub struct EmployeeView {
 }
 
 impl EmployeeView {
-    fn new(r: &EmployeeRow, user: Option<&UserRow>) -> Self {
+    pub(crate) fn new(r: &EmployeeRow, user: Option<&UserRow>) -> Self {
         Self {
             id: r.id.clone(),
             nip: r.nip.clone(),

@@ -27,6 +27,12 @@ pub fn record(conn: &mut DbConnection, row: &AuditRow) -> Result<(), StorageErro
     Ok(())
 }
 
+/// Records many entries at once (an import).
+pub fn record_many(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<(), StorageError> {
+    insert_batch!(conn, audit_log::table, rows, 500)?;
+    Ok(())
+}
+
 /// Entries about one record, oldest first.
 pub fn for_entity(
     conn: &mut DbConnection,

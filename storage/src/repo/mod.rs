@@ -1,6 +1,23 @@
 //! Repositories: plain functions over `&mut DbConnection`, so that a caller can compose several
 //! in one transaction (`Database::transaction`) or run one alone (`Database::run`).
 
+/// Inserts `rows` (a slice of `Insertable` rows) into `table` in statements of `chunk` rows.
+/// Multi-row inserts are per backend in diesel, so this matches on the connection.
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks($chunk) {
+            inserted += match $conn {
+                $crate::DbConnection::Pg(c) => diesel::insert_into($table).values(chunk).execute(c),
+                $crate::DbConnection::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)
+                }
+            }?;
+        }
+        Ok::<usize, $crate::StorageError>(inserted)
+    }};
+}
+
 pub mod audit;
 pub mod check_ins;
 pub mod org;

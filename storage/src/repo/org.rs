@@ -86,6 +86,43 @@ pub fn insert_employee(conn: &mut DbConnection, row: &EmployeeRow) -> Result<(),
     Ok(())
 }
 
+/// Inserts many employees; a supervisor must come before the people they supervise.
+pub fn insert_employees(conn: &mut DbConnection, rows: &[EmployeeRow]) -> Result<(), StorageError> {
+    // Few enough columns times rows per statement for SQLite's parameter limit.
+    insert_batch!(conn, employees::table, rows, 500)?;
+    Ok(())
+}
+
+/// The employees among `nips` that exist: `(nip, id)`.
+pub fn ids_by_nip(
+    conn: &mut DbConnection,
+    nips: &[String],
+) -> Result<Vec<(String, String)>, StorageError> {
+    let mut found = Vec::new();
+    for chunk in nips.chunks(5_000) {
+        found.extend(
+            employees::table
+                .filter(employees::nip.eq_any(chunk))
+                .select((employees::nip, employees::id))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
+/// Every unit, for lookups by code.
+pub fn all_units(conn: &mut DbConnection) -> Result<Vec<UnitRow>, StorageError> {
+    Ok(units::table.select(UnitRow::as_select()).load(conn)?)
+}
+
+/// Every active office, for lookups by name.
+pub fn active_offices(conn: &mut DbConnection) -> Result<Vec<OfficeRow>, StorageError> {
+    Ok(offices::table
+        .filter(offices::active.eq(true))
+        .select(OfficeRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find_employee(conn: &mut DbConnection, id: &str) -> Result<EmployeeRow, StorageError> {
     Ok(employees::table
         .find(id)

@@ -42,6 +42,29 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> Result<(), StorageError
     Ok(())
 }
 
+/// Inserts many accounts at once.
+pub fn insert_many(conn: &mut DbConnection, rows: &[UserRow]) -> Result<(), StorageError> {
+    insert_batch!(conn, users::table, rows, 500)?;
+    Ok(())
+}
+
+/// The usernames among `names` that are taken.
+pub fn taken_usernames(
+    conn: &mut DbConnection,
+    names: &[String],
+) -> Result<Vec<String>, StorageError> {
+    let mut taken = Vec::new();
+    for chunk in names.chunks(5_000) {
+        taken.extend(
+            users::table
+                .filter(users::username.eq_any(chunk))
+                .select(users::username)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(taken)
+}
+
 pub fn find_by_username(
     conn: &mut DbConnection,
     username: &str,

@@ -12,6 +12,7 @@ mod check_ins;
 mod contract;
 mod errors;
 mod health;
+mod import;
 mod migrations;
 mod org;
 mod photo_store;

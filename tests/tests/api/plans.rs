@@ -394,7 +394,11 @@ async fn check_ins_are_judged_against_the_days_assignment_and_window() {
         .await;
     let body: Value = res.json().await.unwrap();
     // (Also impossible_travel: 1.5 km from the check-in at Cibabat seconds earlier.)
-    assert_eq!(codes(&body), ["impossible_travel", "outside_window"], "{body}");
+    assert_eq!(
+        codes(&body),
+        ["impossible_travel", "outside_window"],
+        "{body}"
+    );
     assert_eq!(body["status"], "flagged");
     let detail = body["flags"][1]["detail"].as_str().unwrap();
     assert!(
@@ -409,7 +413,11 @@ async fn check_ins_are_judged_against_the_days_assignment_and_window() {
     let mut meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
     meta["kind"] = json!("out");
     let res = app
-        .post_check_in(&tokens.access, &meta, photo("not-a-face-coffee-480x640.png"))
+        .post_check_in(
+            &tokens.access,
+            &meta,
+            photo("not-a-face-coffee-480x640.png"),
+        )
         .await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["place"]["kind"], "office", "{body}");
