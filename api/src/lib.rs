@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod photo_links;

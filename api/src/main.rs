@@ -23,7 +23,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (the default).
-    Serve,
+    Serve {
+        /// First load a demo city government (into an empty database) and print its logins.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Delete photo objects that no check-in refers to and that are older than the grace
@@ -72,8 +76,8 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => serve(&settings).await,
+        match cli.command.unwrap_or(Command::Serve { demo: false }) {
+            Command::Serve { demo } => serve(&settings, demo).await,
             Command::Migrate => startup::connect_database(&settings).await.map(|_| {
                 println!("migrations are up to date");
             }),
@@ -92,8 +96,25 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: &Settings) -> Result<(), startup::StartupError> {
+async fn serve(settings: &Settings, demo: bool) -> Result<(), startup::StartupError> {
     let state = AppState::init(settings).await?;
+    if demo {
+        let logins = hadir_api::demo::load(&state)
+            .await
+            .map_err(startup::StartupError)?;
+        println!(
+            "Demo organisation: Pemerintah Kota Cimahi. Every demo account's password is {}",
+            hadir_api::demo::DEMO_PASSWORD
+        );
+        for login in logins {
+            println!(
+                "  {:<14} {:<11} {}",
+                login.username,
+                login.role.as_str(),
+                login.who
+            );
+        }
+    }
     let interval = settings.check_ins.sweep_interval_s;
     if interval > 0 {
         hadir_api::sweep::spawn_periodic(

@@ -436,9 +436,12 @@ pub async fn list_holidays(
                 from.with_year(year + 1).unwrap_or(from) - TimeDelta::days(1),
             )
         }
+        // Dates every database stores: without bounds, every holiday there is.
         (None, from, to) => (
-            date_param("from", from.as_deref())?.unwrap_or(NaiveDate::MIN),
-            date_param("to", to.as_deref())?.unwrap_or(NaiveDate::MAX),
+            date_param("from", from.as_deref())?
+                .unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default()),
+            date_param("to", to.as_deref())?
+                .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
         ),
         _ => return Err(ApiError::field("year", "give either year or from/to")),
     };

@@ -10,6 +10,7 @@
 mod auth;
 mod check_ins;
 mod contract;
+mod demo;
 mod errors;
 mod health;
 mod import;

@@ -229,6 +229,20 @@ async fn holidays_are_one_per_date_and_everyone_can_read_them() {
         .await
         .unwrap();
     assert!(none["items"].as_array().unwrap().is_empty());
+    // Without bounds: every holiday; a year out of range is named.
+    let all: Value = app
+        .get("/api/v1/holidays", &budi.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    let p = problem(
+        app.get("/api/v1/holidays?year=0", &budi.access).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "year");
     problem(
         post(
             app,
