@@ -1003,6 +1003,8 @@ pub struct EmployeeView {
     pub echelon: String,
     pub supervisor_id: Option<String>,
     pub office_id: Option<String>,
+    /// Offices the employee may also work at, besides the primary one.
+    pub other_office_ids: Vec<String>,
     pub home_latitude: Option<f64>,
     pub home_longitude: Option<f64>,
     pub home_radius_m: Option<f64>,
@@ -1014,6 +1016,12 @@ pub struct EmployeeView {
 }
 
 impl EmployeeView {
+    /// The view with the additional offices.
+    fn with_offices(mut self, others: Vec<String>) -> Self {
+        self.other_office_ids = others;
+        self
+    }
+
     pub(crate) fn new(r: &EmployeeRow, user: Option<&UserRow>) -> Self {
         Self {
             id: r.id.clone(),
@@ -1025,6 +1033,7 @@ impl EmployeeView {
             echelon: r.echelon.clone(),
             supervisor_id: r.supervisor_id.clone(),
             office_id: r.office_id.clone(),
+            other_office_ids: Vec::new(),
             home_latitude: r.home_latitude,
             home_longitude: r.home_longitude,
             home_radius_m: r.home_radius_m,
@@ -1069,6 +1078,8 @@ pub struct NewEmployee {
     pub role: Option<String>,
     #[serde(default)]
     pub schedule_id: Option<String>,
+    #[serde(default)]
+    pub other_office_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -1099,6 +1110,9 @@ pub struct EmployeePatch {
     pub active: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
     pub schedule_id: Option<Option<String>>,
+    /// Replaces the additional offices (`[]` removes them).
+    #[serde(default, deserialize_with = "present")]
+    pub other_office_ids: Option<Vec<String>>,
 }
 
 /// The roles a caller may give the accounts of employees they create.
@@ -1160,6 +1174,45 @@ fn home(
             "home_latitude, home_longitude and home_radius_m go together: all or none",
         )),
     }
+}
+
+/// The additional offices named in a body: UUIDs, at most 20, no repeats.
+fn other_offices(raw: Option<&Vec<String>>, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+    let raw = raw?;
+    if raw.len() > 20 {
+        errors.push(FieldError::new(
+            "other_office_ids",
+            "at most 20 additional offices",
+        ));
+        return None;
+    }
+    let mut ids = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let id = field_id(&format!("other_office_ids[{i}]"), r, errors)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Some(ids)
+}
+
+/// Every additional office must be an active office.
+fn check_other_offices(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<FieldError>, StorageError> {
+    let mut errors = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match org::find_office(conn, id) {
+            Ok(o) if o.active => {}
+            Ok(_) | Err(StorageError::NotFound) => errors.push(FieldError::new(
+                format!("other_office_ids[{i}]"),
+                "no such active office",
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(errors)
 }
 
 /// Checks the references of an employee record against the database and the caller's scope.
@@ -1266,8 +1319,9 @@ pub async fn list_employees(
                 _ => filter.only_units = scope.units(),
             }
             let rows = org::list_employees(conn, &filter, cursor.as_ref(), limit + 1)?;
-            let logins =
-                users::for_employees(conn, &rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let logins = users::for_employees(conn, &ids)?;
+            let mut others = plan::other_offices_of(conn, &ids)?;
             Ok(rows
                 .into_iter()
                 .map(|r| {
@@ -1275,15 +1329,16 @@ pub async fn list_employees(
                         .iter()
                         .find(|u| u.employee_id.as_deref() == Some(r.id.as_str()))
                         .cloned();
-                    (r, login)
+                    let more = others.remove(&r.id).unwrap_or_default();
+                    (r, login, more)
                 })
                 .collect())
         })
         .await?;
-    let (rows, next_cursor) = page(rows, limit, |(r, _)| (r.name.as_str(), r.id.as_str()));
+    let (rows, next_cursor) = page(rows, limit, |(r, _, _)| (r.name.as_str(), r.id.as_str()));
     let items: Vec<EmployeeView> = rows
         .iter()
-        .map(|(r, u)| EmployeeView::new(r, u.as_ref()))
+        .map(|(r, u, more)| EmployeeView::new(r, u.as_ref()).with_offices(more.clone()))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
 }
@@ -1313,6 +1368,7 @@ pub async fn create_employee(
         .schedule_id
         .as_deref()
         .and_then(|s| field_id("schedule_id", s, &mut errors));
+    let others = other_offices(body.other_office_ids.as_ref(), &mut errors).unwrap_or_default();
     home(
         body.home_latitude,
         body.home_longitude,
@@ -1403,7 +1459,7 @@ pub async fn create_employee(
             created_at: now,
             updated_at: now,
         });
-    let (stored, stored_user) = (row.clone(), user.clone());
+    let (stored, stored_user, stored_others) = (row.clone(), user.clone(), others.clone());
     let result = state
         .db
         .transaction(move |conn| {
@@ -1417,6 +1473,7 @@ pub async fn create_employee(
                 stored.office_id.as_deref(),
             )?;
             errors.extend(check_schedule(conn, stored.schedule_id.as_deref())?);
+            errors.extend(check_other_offices(conn, &stored_others)?);
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -1424,7 +1481,9 @@ pub async fn create_employee(
             if let Some(user) = &stored_user {
                 users::insert(conn, user)?;
             }
-            let view = EmployeeView::new(&stored, stored_user.as_ref());
+            plan::set_other_offices(conn, &stored.id, &stored_others)?;
+            let view = EmployeeView::new(&stored, stored_user.as_ref())
+                .with_offices(stored_others.clone());
             Actor {
                 caller: &caller,
                 request_id: &request_id,
@@ -1443,7 +1502,7 @@ pub async fn create_employee(
     match result {
         Ok(Ok(())) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/employees/{}", row.id)))
-            .json(EmployeeView::new(&row, user.as_ref()))),
+            .json(EmployeeView::new(&row, user.as_ref()).with_offices(others))),
         Ok(Err(errors)) => Err(ApiError::Validation(errors)),
         Err(StorageError::Duplicate(what)) => Err(employee_conflict(&what)),
         Err(e) => Err(e.into()),
@@ -1456,7 +1515,7 @@ pub async fn get_employee(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let (row, user) = state
+    let (row, user, others) = state
         .db
         .run(move |conn| {
             let scope = Scope::of(conn, &caller)?;
@@ -1465,10 +1524,11 @@ pub async fn get_employee(
                 return Err(StorageError::NotFound);
             }
             let user = users::for_employees(conn, std::slice::from_ref(&row.id))?.pop();
-            Ok((row, user))
+            let others = plan::other_offices(conn, &row.id)?;
+            Ok((row, user, others))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref())))
+    Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others)))
 }
 
 pub async fn update_employee(
@@ -1511,6 +1571,7 @@ pub async fn update_employee(
     let schedule_id = clearable(body.schedule_id.as_ref(), |v| {
         field_id("schedule_id", v, &mut errors)
     });
+    let others = other_offices(body.other_office_ids.as_ref(), &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -1558,6 +1619,9 @@ pub async fn update_employee(
             if let Some(Some(s)) = &schedule_id {
                 errors.extend(check_schedule(conn, Some(s))?);
             }
+            if let Some(others) = &others {
+                errors.extend(check_other_offices(conn, others)?);
+            }
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
@@ -1582,6 +1646,11 @@ pub async fn update_employee(
                 },
             )?;
             let user = users::for_employees(conn, std::slice::from_ref(&id))?.pop();
+            let others_before = plan::other_offices(conn, &id)?;
+            if let Some(others) = &others {
+                plan::set_other_offices(conn, &id, others)?;
+            }
+            let others_after = others.clone().unwrap_or_else(|| others_before.clone());
             // Leaving the organisation ends the employee's sessions at once.
             if body.active == Some(false)
                 && before.active
@@ -1608,14 +1677,16 @@ pub async fn update_employee(
                 "employee.update",
                 "employee",
                 &id,
-                Some(&EmployeeView::new(&before, user.as_ref())),
-                Some(&EmployeeView::new(&after, user.as_ref())),
+                Some(&EmployeeView::new(&before, user.as_ref()).with_offices(others_before)),
+                Some(&EmployeeView::new(&after, user.as_ref()).with_offices(others_after.clone())),
             )?;
-            Ok(Ok((after, user)))
+            Ok(Ok((after, user, others_after)))
         })
         .await;
     match result {
-        Ok(Ok((row, user))) => Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()))),
+        Ok(Ok((row, user, others))) => Ok(
+            HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others))
+        ),
         Ok(Err(errors)) => Err(ApiError::Validation(errors)),
         Err(StorageError::Duplicate(what)) => Err(employee_conflict(&what)),
         Err(e) => Err(e.into()),
@@ -1658,16 +1729,26 @@ pub struct HomeView {
 
 pub async fn me(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
     let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
-    let (employee, unit, supervisor, office) = state
+    let (employee, unit, supervisor, offices) = state
         .db
         .run(move |conn| {
             let (employee, office) = org::employee_with_office(conn, &employee_id)?;
+            let mut offices: Vec<OfficeRow> = office.into_iter().collect();
+            for id in plan::other_offices(conn, &employee.id)? {
+                match org::find_office(conn, &id) {
+                    Ok(o) if o.active && Some(&o.id) != employee.office_id.as_ref() => {
+                        offices.push(o);
+                    }
+                    Ok(_) | Err(StorageError::NotFound) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             let unit = org::find_unit(conn, &employee.unit_id)?;
             let supervisor = match &employee.supervisor_id {
                 Some(id) => Some(org::find_employee(conn, id)?),
                 None => None,
             };
-            Ok((employee, unit, supervisor, office))
+            Ok((employee, unit, supervisor, offices))
         })
         .await?;
     let home = match (
@@ -1697,7 +1778,7 @@ pub async fn me(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResp
             id: s.id,
             name: s.name,
         }),
-        offices: office
+        offices: offices
             .iter()
             .map(OfficeView::from_row)
             .collect::<Result<_, _>>()?,

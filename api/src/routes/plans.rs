@@ -420,31 +420,28 @@ pub struct HolidayQuery {
     pub to: Option<String>,
 }
 
-/// `GET /api/v1/holidays?year=` (or `from`/`to`): any signed-in user, so that phones can show them.
+/// `GET /api/v1/holidays?year=&from=&to=`: any signed-in user, so that phones can show them.
 pub async fn list_holidays(
     state: web::Data<AppState>,
     _caller: AuthUser,
     query: web::Query<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (from, to) = match (query.year, &query.from, &query.to) {
-        (Some(year), None, None) => {
-            let from = NaiveDate::from_ymd_opt(year, 1, 1)
-                .filter(|_| (1900..=2200).contains(&year))
-                .ok_or_else(|| ApiError::field("year", "must be a year from 1900 to 2200"))?;
-            (
-                from,
-                from.with_year(year + 1).unwrap_or(from) - TimeDelta::days(1),
-            )
-        }
-        // Dates every database stores: without bounds, every holiday there is.
-        (None, from, to) => (
-            date_param("from", from.as_deref())?
-                .unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default()),
-            date_param("to", to.as_deref())?
-                .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
-        ),
-        _ => return Err(ApiError::field("year", "give either year or from/to")),
-    };
+    // Dates every database stores: without bounds, every holiday there is. A year and a
+    // range together give the part of the range in that year.
+    let mut from = date_param("from", query.from.as_deref())?
+        .unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default());
+    let mut to = date_param("to", query.to.as_deref())?
+        .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
+    if let Some(year) = query.year {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1).filter(|_| (1900..=2200).contains(&year)),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Err(ApiError::field("year", "must be a year from 1900 to 2200"));
+        };
+        from = from.max(first);
+        to = to.min(last);
+    }
     let rows = state
         .db
         .run(move |conn| repo::holidays_between(conn, from, to))

@@ -571,18 +571,10 @@ pub fn load_book(
         .into_iter()
         .map(|o: OfficeRow| (o.id.clone(), o))
         .collect();
-    let mut other_offices: HashMap<String, Vec<String>> = HashMap::new();
+    let other_offices = other_offices_of(conn, &ids)?;
     let mut leaves_by: HashMap<String, Vec<LeaveRow>> = HashMap::new();
     let mut assignments_by = HashMap::new();
     for chunk in ids.chunks(5_000) {
-        for (e, o) in employee_offices::table
-            .filter(employee_offices::employee_id.eq_any(chunk))
-            .select((employee_offices::employee_id, employee_offices::office_id))
-            .order((employee_offices::employee_id, employee_offices::office_id))
-            .load::<(String, String)>(conn)?
-        {
-            other_offices.entry(e).or_default().push(o);
-        }
         for l in leaves::table
             .filter(leaves::employee_id.eq_any(chunk))
             .filter(leaves::starts_on.le(to).and(leaves::ends_on.ge(from)))
@@ -622,6 +614,25 @@ pub fn other_offices(
         .select(employee_offices::office_id)
         .order(employee_offices::office_id)
         .load(conn)?)
+}
+
+/// The additional offices of many employees.
+pub fn other_offices_of(
+    conn: &mut DbConnection,
+    employee_ids: &[String],
+) -> Result<HashMap<String, Vec<String>>, StorageError> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in employee_ids.chunks(5_000) {
+        for (e, o) in employee_offices::table
+            .filter(employee_offices::employee_id.eq_any(chunk))
+            .select((employee_offices::employee_id, employee_offices::office_id))
+            .order((employee_offices::employee_id, employee_offices::office_id))
+            .load::<(String, String)>(conn)?
+        {
+            out.entry(e).or_default().push(o);
+        }
+    }
+    Ok(out)
 }
 
 /// Replaces the additional offices of one employee.

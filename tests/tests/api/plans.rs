@@ -243,6 +243,14 @@ async fn holidays_are_one_per_date_and_everyone_can_read_them() {
     )
     .await;
     assert_eq!(p["errors"][0]["field"], "year");
+    let december: Value = app
+        .get("/api/v1/holidays?year=2026&from=2026-12-25", &budi.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(december["items"][0]["name"], "Hari Raya Natal");
+    assert_eq!(december["items"].as_array().unwrap().len(), 1);
     problem(
         post(
             app,
@@ -950,4 +958,85 @@ async fn plan_routes_follow_the_scope_of_every_role() {
         .await
         .unwrap();
     assert_eq!(count(list), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_allowed_at_several_offices_is_inside_at_any_of_them() {
+    let w = world().await;
+    let t = &w.admin.access;
+    let app = &w.app;
+    // A third office 2 km south of the others.
+    let south = (CIMAHI.0 - 0.018, CIMAHI.1);
+    let office_c = id_of(
+        post(
+            app,
+            t,
+            "/api/v1/offices",
+            &json!({"name": "Kantor C", "unit_id": w.dinas_b, "latitude": south.0,
+                    "longitude": south.1, "radius_m": 100, "timezone": "Asia/Jakarta"}),
+        )
+        .await,
+    )
+    .await;
+    let body = json!({
+        "nip": crate::org::nip(1), "name": "Pegawai 1", "unit_id": w.dinas_a,
+        "position": "Analis", "echelon": "staff", "office_id": w.office_a,
+        "other_office_ids": [office_c, office_c],
+        "username": "pegawai1", "password": "sandi-yang-panjang",
+    });
+    let budi = created(post(app, t, "/api/v1/employees", &body).await).await;
+    assert_eq!(budi["other_office_ids"], json!([office_c]));
+    let tokens = w.login(1).await;
+    let me: Value = app
+        .get("/api/v1/me", &tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = me["offices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Kantor A", "Kantor C"], "primary first");
+    let res = app
+        .post_check_in(
+            &tokens.access,
+            &meta_at(south.0, south.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["place"]["name"], "Kantor C", "{body}");
+    assert_eq!(body["geofence"], "inside");
+
+    // Taken away, Kantor C is no place of theirs: the same spot is 2 km outside Kantor A.
+    let path = format!("/api/v1/employees/{}", budi["id"].as_str().unwrap());
+    let after: Value = patch(app, t, &path, &json!({"other_office_ids": []}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["other_office_ids"], json!([]));
+    let mut meta = meta_at(south.0, south.1, 10.0);
+    meta["kind"] = json!("out");
+    let res = app
+        .post_check_in(&tokens.access, &meta, photo("selfie-b-480x640.jpg"))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["place"]["name"], "Kantor A", "{body}");
+    assert_eq!(body["geofence"], "outside");
+    let p = problem(
+        patch(
+            app,
+            t,
+            &path,
+            &json!({"other_office_ids": [uuid::Uuid::new_v4()]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "other_office_ids[0]");
 }
