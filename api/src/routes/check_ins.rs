@@ -417,8 +417,8 @@ struct JudgedDay {
 
 /// Finds the day a check-in of `kind` at `at` belongs to and judges the fix against its
 /// places: the nearest place that admits the fix wins (inside, then uncertain, then nearest).
-/// On a day that plans no work, the fix is still measured against the employee's own offices
-/// so that the reviewer sees how far away it was.
+/// On a day that plans no work (off, holiday, leave) there is no place to judge against: the
+/// check-in is flagged `no_assignment` with what the plan says (DOMAIN.md).
 fn judge_day(
     book: &PlanBook,
     employee: &OrgEmployee,
@@ -433,13 +433,10 @@ fn judge_day(
     let today_plan = planning::day_plan(book, employee, today, default_tz)?;
     let yesterday_plan = planning::day_plan(book, employee, yesterday, default_tz)?;
     let plan = plan::plan_for(&yesterday_plan, &today_plan, kind, at);
-    let places: Vec<Place> = if plan.places.is_empty() && !plan.is_work() {
-        book.offices_of(employee)
-            .into_iter()
-            .map(planning::office_place)
-            .collect()
-    } else {
+    let places: Vec<Place> = if plan.is_work() {
         plan.places.clone()
+    } else {
+        Vec::new()
     };
     let rank = |v: Verdict| match v {
         Verdict::Inside => 0,
@@ -458,17 +455,24 @@ fn judge_day(
         }
     }
     let no_place_reason = judged.is_none().then(|| {
-        format!(
-            "no place to work is known for {}: {}",
-            plan.date, plan.reason
-        )
+        if plan.is_work() {
+            format!(
+                "no place to work is known for {}: {}",
+                plan.date, plan.reason
+            )
+        } else {
+            format!("no work is planned on {}: {}", plan.date, plan.reason)
+        }
     });
     Ok(JudgedDay {
         date: plan.date,
         timezone,
         judged,
         no_place_reason,
-        outside_window: plan.window_problem(kind, at),
+        outside_window: plan
+            .is_work()
+            .then(|| plan.window_problem(kind, at))
+            .flatten(),
     })
 }
 

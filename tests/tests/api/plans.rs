@@ -428,7 +428,7 @@ async fn check_ins_are_judged_against_the_days_assignment_and_window() {
         "{detail}"
     );
 
-    // A day off by assignment: the fix is still measured against the office, and explained.
+    // A day off by assignment: no place to be, flagged no_assignment with the plan's reason.
     let day = today_of(app, &tokens.access).await["date"].clone();
     let off = json!({"employee_id": budi_id, "date": day, "mode": "off"});
     created(post(app, t, "/api/v1/assignments", &off).await).await;
@@ -442,13 +442,12 @@ async fn check_ins_are_judged_against_the_days_assignment_and_window() {
         )
         .await;
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["place"]["kind"], "office", "{body}");
-    assert_eq!(codes(&body), ["outside_window"], "{body}");
+    assert!(body["place"].is_null(), "{body}");
+    assert_eq!(codes(&body), ["no_assignment"], "{body}");
+    let detail = body["flags"][0]["detail"].as_str().unwrap();
     assert!(
-        body["flags"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("off by assignment")
+        detail.starts_with("no work is planned on") && detail.contains("off by assignment"),
+        "{detail}"
     );
 }
 
