@@ -155,6 +155,39 @@ impl FlagCode {
     }
 }
 
+impl FlagCode {
+    /// What this flag adds to a check-in's risk (see [`risk`]): signs of deliberate cheating
+    /// weigh most, then signs that the person was elsewhere, then what honest phones also do.
+    #[must_use]
+    pub fn weight(self) -> u32 {
+        match self {
+            FlagCode::MockLocation => 40,
+            FlagCode::SharedDevice | FlagCode::DuplicateSelfie => 35,
+            FlagCode::ImpossibleTravel => 30,
+            FlagCode::OutsideGeofence => 25,
+            FlagCode::ClockSkew => 20,
+            FlagCode::NewDevice | FlagCode::NoAssignment | FlagCode::OutsideWindow => 10,
+            FlagCode::UncertainLocation | FlagCode::LowAccuracy => 5,
+            FlagCode::OfflineLate => 0,
+        }
+    }
+}
+
+/// The risk of a check-in, 0 to 100: the sum of its flags' weights, plus up to 15 for how far
+/// outside the fence it was (1 per 100 m beyond the radius), capped at 100. The review queue
+/// shows the riskiest first.
+#[must_use]
+pub fn risk(flags: &[Flag], beyond_fence_m: Option<f64>) -> u32 {
+    let weights: u32 = flags.iter().map(|f| f.code.weight()).sum();
+    let far = beyond_fence_m.filter(|d| d.is_finite()).map_or(0, |d| {
+        (1..=15u32)
+            .take_while(|k| d >= f64::from(*k) * 100.0)
+            .count()
+    });
+    let far = u32::try_from(far).unwrap_or(15);
+    (weights + far).min(100)
+}
+
 impl fmt::Display for FlagCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -516,6 +549,35 @@ mod tests {
 
     fn codes(o: &Outcome) -> Vec<FlagCode> {
         o.flags.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn risk_adds_the_weights_and_the_distance_beyond_the_fence_up_to_100() {
+        let flag = |code| Flag {
+            code,
+            detail: String::new(),
+        };
+        assert_eq!(risk(&[], None), 0);
+        assert_eq!(risk(&[flag(FlagCode::OfflineLate)], None), 0);
+        assert_eq!(risk(&[flag(FlagCode::LowAccuracy)], None), 5);
+        // 1,991 m outside a 100 m fence is 1,891 m beyond it: 18 hundreds, capped at 15.
+        assert_eq!(risk(&[flag(FlagCode::OutsideGeofence)], Some(1_891.0)), 40);
+        assert_eq!(risk(&[flag(FlagCode::OutsideGeofence)], Some(250.0)), 27);
+        assert_eq!(risk(&[flag(FlagCode::OutsideGeofence)], Some(f64::NAN)), 25);
+        let cheat = [
+            flag(FlagCode::MockLocation),
+            flag(FlagCode::SharedDevice),
+            flag(FlagCode::DuplicateSelfie),
+        ];
+        assert_eq!(risk(&cheat, Some(5_000.0)), 100);
+        // Mocking the location outranks every honest-phone flag together.
+        let honest = [
+            flag(FlagCode::LowAccuracy),
+            flag(FlagCode::UncertainLocation),
+            flag(FlagCode::NewDevice),
+            flag(FlagCode::OutsideWindow),
+        ];
+        assert!(risk(&[flag(FlagCode::MockLocation)], None) > risk(&honest, None));
     }
 
     #[test]

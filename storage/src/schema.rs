@@ -150,6 +150,7 @@ diesel::table! {
         exif_captured_at -> Nullable<Timestamp>,
         exif_latitude -> Nullable<Double>,
         exif_longitude -> Nullable<Double>,
+        risk -> Integer,
     }
 }
 
@@ -235,7 +236,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    check_in_reviews (check_in_id) {
+        check_in_id -> Text,
+        decision -> Text,
+        note -> Nullable<Text>,
+        reviewer_user_id -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    month_closes (id) {
+        id -> Text,
+        month -> Text,
+        unit_id -> Nullable<Text>,
+        closed_by -> Nullable<Text>,
+        closed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
+diesel::joinable!(check_in_reviews -> check_ins (check_in_id));
 diesel::joinable!(assignments -> employees (employee_id));
 diesel::joinable!(leaves -> employees (employee_id));
 diesel::joinable!(rosters -> units (unit_id));
@@ -264,4 +286,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     assignments,
     leaves,
     employee_offices,
+    check_in_reviews,
+    month_closes,
 );

@@ -19,7 +19,7 @@ use hadir_domain::checkin::{
 };
 use hadir_domain::geofence::{Coordinates, Fix, Judgement, Verdict, judge};
 use hadir_domain::plan::{self, Place};
-use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding};
+use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding, ReviewRow};
 use hadir_storage::repo::org::{self, EmployeeRow as OrgEmployee};
 use hadir_storage::repo::plan::{self as plan_repo, PlanBook};
 use hadir_storage::{DbConnection, StorageError, now_utc};
@@ -68,11 +68,24 @@ pub struct CheckInView {
     pub review: Option<Value>,
 }
 
-fn utc(t: chrono::NaiveDateTime) -> String {
+pub(crate) fn utc(t: chrono::NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 impl CheckInView {
+    /// The view with its review, when a reviewer decided.
+    pub(crate) fn with_review(mut self, review: Option<&ReviewRow>) -> Self {
+        self.review = review.map(|r| {
+            serde_json::json!({
+                "by": r.reviewer_user_id,
+                "at": utc(r.decided_at),
+                "decision": r.decision,
+                "note": r.note,
+            })
+        });
+        self
+    }
+
     pub(crate) fn from_row(row: &CheckInRow, selfie_url: Option<String>) -> Result<Self, ApiError> {
         let flags: Vec<Flag> = serde_json::from_str(&row.flags_json)
             .map_err(|e| ApiError::Internal(format!("check-in {}: flags: {e}", row.id)))?;
@@ -611,6 +624,7 @@ pub async fn submit(
         exif_captured_at,
         exif_latitude: processed.exif.latitude,
         exif_longitude: processed.exif.longitude,
+        risk: 0,
     };
     let phash = processed.phash;
     let (emp, cid) = (row.employee_id.clone(), row.client_id.clone());
@@ -674,6 +688,8 @@ pub async fn submit(
             );
             row.flags_json = serde_json::to_string(&outcome.flags)
                 .map_err(|e| StorageError::Other(e.to_string()))?;
+            let beyond = judgement.map(|(j, radius)| j.distance_m - radius);
+            row.risk = i32::try_from(checkin::risk(&outcome.flags, beyond)).unwrap_or(100);
             outcome.status.as_str().clone_into(&mut row.status);
             check_ins::insert(conn, &row)?;
             Ok(Stored::Inserted(row))
@@ -892,7 +908,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let row = state
+    let (row, review) = state
         .db
         .run(move |conn| {
             // The organisation's scope rule decides: whoever may see the employee may see
@@ -901,22 +917,28 @@ pub async fn get(
             let employee = org::find_employee(conn, &row.employee_id)?;
             let scope = super::org::Scope::of(conn, &caller)?;
             if super::org::may_see(conn, &scope, &caller, &employee)? {
-                Ok(row)
+                let review = check_ins::reviews_of(conn, std::slice::from_ref(&row.id))?.pop();
+                Ok((row, review))
             } else {
                 Err(StorageError::NotFound)
             }
         })
         .await?;
-    let key =
-        PhotoKey::new(row.photo_key.clone()).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let presigned = state.photos.presigned_get(&key, state.link_expiry).await?;
-    let selfie_url = presigned.or_else(|| {
-        let expiry = TimeDelta::from_std(state.link_expiry).unwrap_or(TimeDelta::minutes(5));
-        Some(state.photo_links.mint(key.as_str(), Utc::now() + expiry))
-    });
+    let selfie_url = Some(photo_url(&state, &row.photo_key).await?);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(CheckInView::from_row(&row, selfie_url)?))
+        .json(CheckInView::from_row(&row, selfie_url)?.with_review(review.as_ref())))
+}
+
+/// A short-lived link to a stored photo, minted after the caller was authorised: presigned
+/// by S3, or a signed `/api/v1/photos` link with the folder store.
+pub(crate) async fn photo_url(state: &AppState, key: &str) -> Result<String, ApiError> {
+    let key = PhotoKey::new(key.to_owned()).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let presigned = state.photos.presigned_get(&key, state.link_expiry).await?;
+    Ok(presigned.unwrap_or_else(|| {
+        let expiry = TimeDelta::from_std(state.link_expiry).unwrap_or(TimeDelta::minutes(5));
+        state.photo_links.mint(key.as_str(), Utc::now() + expiry)
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -982,10 +1004,20 @@ pub async fn mine(
                 .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))?,
         ),
     };
-    let mut rows = state
+    let (mut rows, reviews) = state
         .db
         .run(move |conn| {
-            check_ins::list_for_employee(conn, &employee_id, from, to, cursor.as_ref(), limit + 1)
+            let rows = check_ins::list_for_employee(
+                conn,
+                &employee_id,
+                from,
+                to,
+                cursor.as_ref(),
+                limit + 1,
+            )?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let reviews = check_ins::reviews_of(conn, &ids)?;
+            Ok((rows, reviews))
         })
         .await?;
     let next_cursor = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
@@ -996,7 +1028,10 @@ pub async fn mine(
     };
     let items = rows
         .iter()
-        .map(|r| CheckInView::from_row(r, None))
+        .map(|r| {
+            let review = reviews.iter().find(|v| v.check_in_id == r.id);
+            CheckInView::from_row(r, None).map(|v| v.with_review(review))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
 }

@@ -5,7 +5,8 @@ mod check_ins;
 mod health;
 mod import;
 pub(crate) mod org;
-mod plans;
+pub(crate) mod plans;
+pub(crate) mod review;
 mod session;
 mod users;
 
@@ -53,9 +54,11 @@ routes! {
     "/api/v1/employees" => { get: org::list_employees, post: org::create_employee },
     "/api/v1/employees/import" => { post: import::import_employees },
     "/api/v1/employees/{id}" => { get: org::get_employee, patch: org::update_employee },
-    "/api/v1/check-ins" => { post: check_ins::create },
+    "/api/v1/check-ins" => { get: review::queue, post: check_ins::create },
     "/api/v1/check-ins/batch" => { post: check_ins::batch },
+    "/api/v1/check-ins/review" => { post: review::review_many },
     "/api/v1/check-ins/{id}" => { get: check_ins::get },
+    "/api/v1/check-ins/{id}/review" => { post: review::review },
     "/api/v1/photos" => { get: check_ins::photo },
     "/api/v1/schedules" => { get: plans::list_schedules, post: plans::create_schedule },
     "/api/v1/schedules/{id}" => {
@@ -85,6 +88,11 @@ routes! {
     },
     "/api/v1/me" => { get: org::me },
     "/api/v1/me/today" => { get: plans::today },
+    "/api/v1/me/inbox" => { get: review::inbox },
+    "/api/v1/months/{month}" => { get: review::get_month },
+    "/api/v1/months/{month}/close" => { post: review::close_month },
+    "/api/v1/months/{month}/reopen" => { post: review::reopen_month },
+    "/api/v1/audit-log" => { get: review::audit_log },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
 

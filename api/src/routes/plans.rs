@@ -599,6 +599,26 @@ pub async fn delete_holiday(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Refuses a change to a day of a closed month (409).
+fn open_days(
+    conn: &mut DbConnection,
+    employee: &EmployeeRow,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(), StorageError> {
+    let mut month = from.with_day(1).unwrap_or(from);
+    while month <= to {
+        let day = month.max(from);
+        if super::review::month_closed(conn, &employee.unit_id, day)? {
+            return Err(super::review::closed_error(day));
+        }
+        month = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scope over people
 
@@ -1189,6 +1209,7 @@ pub async fn create_assignment(
                     StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
                     e => e,
                 })?;
+            open_days(conn, &employee, stored.date, stored.date)?;
             let mut errors = check_assignment_refs(conn, &employee, &stored)?;
             let people = HashMap::from([(employee.id.clone(), employee.clone())]);
             let changes =
@@ -1277,6 +1298,7 @@ pub async fn update_assignment(
                 before.created_by.clone(),
                 before.created_at,
             );
+            open_days(conn, &employee, after.date, after.date)?;
             let mut errors = check_assignment_refs(conn, &employee, &after)?;
             let people = HashMap::from([(employee.id.clone(), employee.clone())]);
             let changes = BTreeMap::from([((employee.id.clone(), after.date), after.mode.clone())]);
@@ -1319,7 +1341,8 @@ pub async fn delete_assignment(
         .transaction(move |conn| {
             let before = repo::find_assignment(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
-            writable_employee(conn, &scope, &before.employee_id)?;
+            let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            open_days(conn, &employee, before.date, before.date)?;
             repo::delete_assignment(conn, &id)?;
             Actor {
                 caller: &caller,
@@ -1860,10 +1883,12 @@ pub async fn create_leave(
         .db
         .transaction(move |conn| {
             let scope = Scope::of(conn, &caller)?;
-            writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
-                StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
-                e => e,
-            })?;
+            let employee =
+                writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
+                    StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
+                    e => e,
+                })?;
+            open_days(conn, &employee, stored.starts_on, stored.ends_on)?;
             if let Some(other) = repo::overlapping_leave(
                 conn,
                 &stored.employee_id,
@@ -1940,7 +1965,7 @@ pub async fn update_leave(
         .transaction(move |conn| {
             let before = repo::find_leave(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
-            writable_employee(conn, &scope, &before.employee_id)?;
+            let employee = writable_employee(conn, &scope, &before.employee_id)?;
             let mut after = before.clone();
             after.starts_on = body.starts_on.unwrap_or(before.starts_on);
             after.ends_on = body.ends_on.unwrap_or(before.ends_on);
@@ -1956,6 +1981,8 @@ pub async fn update_leave(
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
+            open_days(conn, &employee, before.starts_on, before.ends_on)?;
+            open_days(conn, &employee, after.starts_on, after.ends_on)?;
             if let Some(other) = repo::overlapping_leave(
                 conn,
                 &after.employee_id,
@@ -2000,7 +2027,8 @@ pub async fn delete_leave(
         .transaction(move |conn| {
             let before = repo::find_leave(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
-            writable_employee(conn, &scope, &before.employee_id)?;
+            let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            open_days(conn, &employee, before.starts_on, before.ends_on)?;
             repo::delete_leave(conn, &id)?;
             Actor {
                 caller: &caller,

@@ -46,3 +46,57 @@ pub fn for_entity(
         .select(AuditRow::as_select())
         .load(conn)?)
 }
+
+/// What the audit log lists.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_user_id: Option<String>,
+    /// An action, or a prefix ending in `.` (`employee.` for every employee action).
+    pub action: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    /// Keyset: before this `(at, id)`, newest first.
+    pub before: Option<(NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+/// Entries newest first.
+pub fn list(conn: &mut DbConnection, f: &AuditFilter) -> Result<Vec<AuditRow>, StorageError> {
+    let mut q = audit_log::table
+        .select(AuditRow::as_select())
+        .order((audit_log::at.desc(), audit_log::id.desc()))
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(e) = &f.entity {
+        q = q.filter(audit_log::entity.eq(e.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(audit_log::entity_id.eq(id.clone()));
+    }
+    if let Some(actor) = &f.actor_user_id {
+        q = q.filter(audit_log::actor_user_id.eq(actor.clone()));
+    }
+    if let Some(action) = &f.action {
+        if action.ends_with('.') {
+            q = q.filter(audit_log::action.like(format!("{action}%")));
+        } else {
+            q = q.filter(audit_log::action.eq(action.clone()));
+        }
+    }
+    if let Some(from) = f.from {
+        q = q.filter(audit_log::at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(audit_log::at.lt(to));
+    }
+    if let Some((at, id)) = &f.before {
+        q = q.filter(
+            audit_log::at
+                .lt(*at)
+                .or(audit_log::at.eq(*at).and(audit_log::id.lt(id.clone()))),
+        );
+    }
+    Ok(q.load(conn)?)
+}

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{check_ins, devices};
+use crate::schema::{check_in_reviews, check_ins, devices, employees};
 use crate::{DbConnection, StorageError};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -40,6 +40,8 @@ pub struct CheckInRow {
     pub exif_captured_at: Option<NaiveDateTime>,
     pub exif_latitude: Option<f64>,
     pub exif_longitude: Option<f64>,
+    /// 0 to 100, from the flags (`checkin::risk`): the review queue's order.
+    pub risk: i32,
 }
 
 /// Inserts a check-in. A second row for the same (employee, client id) fails with
@@ -241,4 +243,129 @@ pub fn bind_device(
         ))
         .execute(conn)?;
     Ok(DeviceBinding::Bound)
+}
+
+/// A reviewer's decision on a check-in.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = check_in_reviews)]
+pub struct ReviewRow {
+    pub check_in_id: String,
+    /// `approve` or `reject`.
+    pub decision: String,
+    pub note: Option<String>,
+    pub reviewer_user_id: String,
+    pub decided_at: NaiveDateTime,
+}
+
+/// Records a decision and sets the check-in's status, only if it is still undecided: `false`
+/// when another reviewer decided first.
+pub fn decide(
+    conn: &mut DbConnection,
+    review: &ReviewRow,
+    status: &str,
+) -> Result<bool, StorageError> {
+    let changed = diesel::update(
+        check_ins::table
+            .find(&review.check_in_id)
+            .filter(check_ins::status.eq_any(["flagged", "accepted"])),
+    )
+    .set(check_ins::status.eq(status))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(check_in_reviews::table)
+        .values(review)
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// The decisions on `ids`, where there are any.
+pub fn reviews_of(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<ReviewRow>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(5_000) {
+        rows.extend(
+            check_in_reviews::table
+                .filter(check_in_reviews::check_in_id.eq_any(chunk))
+                .select(ReviewRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// What the review queue lists.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    /// `flagged`, `accepted`, `approved` or `rejected`.
+    pub status: String,
+    /// Only employees of these units (a scope, or a unit and its sub-units).
+    pub units: Option<Vec<String>>,
+    pub employee_id: Option<String>,
+    /// Local dates, both included (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// A flag code the check-in must carry.
+    pub flag: Option<String>,
+    /// Keyset: after this `(risk, received_at, id)` in the order risk descending, then oldest
+    /// first.
+    pub after: Option<(i32, NaiveDateTime, String)>,
+    pub limit: i64,
+}
+
+/// The review queue: riskiest first, then oldest first.
+pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<CheckInRow>, StorageError> {
+    let mut q = check_ins::table
+        .inner_join(employees::table)
+        .filter(check_ins::status.eq(f.status.clone()))
+        .select(CheckInRow::as_select())
+        .order((
+            check_ins::risk.desc(),
+            check_ins::received_at.asc(),
+            check_ins::id.asc(),
+        ))
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(units) = &f.units {
+        q = q.filter(employees::unit_id.eq_any(units.clone()));
+    }
+    if let Some(e) = &f.employee_id {
+        q = q.filter(check_ins::employee_id.eq(e.clone()));
+    }
+    if let Some(from) = &f.from {
+        q = q.filter(check_ins::local_date.ge(from.clone()));
+    }
+    if let Some(to) = &f.to {
+        q = q.filter(check_ins::local_date.le(to.clone()));
+    }
+    if let Some(flag) = &f.flag {
+        // Flags are stored as JSON objects with their code first.
+        q = q.filter(check_ins::flags_json.like(format!("%\"code\":\"{flag}\"%")));
+    }
+    if let Some((risk, at, id)) = &f.after {
+        q = q.filter(
+            check_ins::risk.lt(*risk).or(check_ins::risk.eq(*risk).and(
+                check_ins::received_at.gt(*at).or(check_ins::received_at
+                    .eq(*at)
+                    .and(check_ins::id.gt(id.clone()))),
+            )),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// How many check-ins wait for review among the employees of `units` (all when `None`).
+pub fn flagged_count(
+    conn: &mut DbConnection,
+    units: Option<&[String]>,
+) -> Result<i64, StorageError> {
+    let mut q = check_ins::table
+        .inner_join(employees::table)
+        .filter(check_ins::status.eq("flagged"))
+        .count()
+        .into_boxed();
+    if let Some(units) = units {
+        q = q.filter(employees::unit_id.eq_any(units.to_vec()));
+    }
+    Ok(q.get_result(conn)?)
 }

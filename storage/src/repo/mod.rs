@@ -20,6 +20,7 @@ macro_rules! insert_batch {
 
 pub mod audit;
 pub mod check_ins;
+pub mod months;
 pub mod org;
 pub mod plan;
 pub mod secrets;

@@ -18,4 +18,5 @@ mod migrations;
 mod org;
 mod photo_store;
 mod plans;
+mod review;
 mod users;
