@@ -21,6 +21,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub check_ins: CheckInSettings,
     pub plans: PlanSettings,
+    pub attendance: AttendanceSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -261,6 +262,28 @@ impl Default for PlanSettings {
             office_echelons: vec!["II".into(), "III".into()],
             default_wfh_quota_percent: 100,
             max_roster_days: 186,
+        }
+    }
+}
+
+/// Corrections, manual entries and daily activity reports.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttendanceSettings {
+    /// Corrections for a month close this many days before its end (Sikonci: 3).
+    pub correction_close_days: u32,
+    /// The largest attachment to a correction (a PDF letter or a photo).
+    pub max_attachment_bytes: usize,
+    /// Whether a day of work from home counts only with an approved daily activity report.
+    pub wfh_requires_report: bool,
+}
+
+impl Default for AttendanceSettings {
+    fn default() -> Self {
+        Self {
+            correction_close_days: 3,
+            max_attachment_bytes: 5 * 1024 * 1024,
+            wfh_requires_report: true,
         }
     }
 }
@@ -618,6 +641,17 @@ impl Settings {
             ci.sweep_grace_s >= 60,
             &["check_ins", "sweep_grace_s"],
             "must be at least 60 seconds",
+        );
+        let at = &self.attendance;
+        check(
+            at.correction_close_days <= 27,
+            &["attendance", "correction_close_days"],
+            "must be 0 to 27 days",
+        );
+        check(
+            (1024..=50 * 1024 * 1024).contains(&at.max_attachment_bytes),
+            &["attendance", "max_attachment_bytes"],
+            "must be 1 KiB to 50 MiB",
         );
         let pl = &self.plans;
         check(

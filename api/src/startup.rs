@@ -198,6 +198,7 @@ impl AppState {
             link_expiry: Duration::from_secs(settings.photos.link_expiry_s),
             check_in: Arc::new(settings.check_ins.clone()),
             plans: Arc::new(settings.plans.clone()),
+            attendance: Arc::new(settings.attendance.clone()),
             photo_links: PhotoLinks::new(&secret),
             cpu: CpuPool::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),

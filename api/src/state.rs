@@ -9,7 +9,7 @@ use hadir_storage::Database;
 use crate::auth::{PasswordService, TokenService};
 use crate::photo_links::PhotoLinks;
 use crate::selfie::CpuPool;
-use crate::settings::{CheckInSettings, PlanSettings};
+use crate::settings::{AttendanceSettings, CheckInSettings, PlanSettings};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -25,6 +25,8 @@ pub struct AppState {
     pub check_in: Arc<CheckInSettings>,
     /// The rules rosters and assignments are checked against.
     pub plans: Arc<PlanSettings>,
+    /// Corrections, manual entries and reports.
+    pub attendance: Arc<AttendanceSettings>,
     /// Where image work runs: bounded, off the async workers.
     pub cpu: CpuPool,
     /// Signed links to photos where the store cannot presign (the folder store).

@@ -5,6 +5,7 @@
 //! runtime crate; the test script checks that with `cargo tree`.
 
 pub mod account;
+pub mod attendance;
 pub mod checkin;
 pub mod geofence;
 pub mod ids;

@@ -256,7 +256,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    manual_entries (id) {
+        id -> Text,
+        employee_id -> Text,
+        date -> Date,
+        kind -> Text,
+        local_time -> Text,
+        timezone -> Text,
+        at -> Timestamp,
+        reason -> Text,
+        author_user_id -> Text,
+        batch_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    corrections (id) {
+        id -> Text,
+        employee_id -> Text,
+        date -> Date,
+        kind -> Text,
+        check_in_time -> Nullable<Text>,
+        check_out_time -> Nullable<Text>,
+        letter_number -> Nullable<Text>,
+        reason -> Text,
+        attachment_key -> Nullable<Text>,
+        attachment_type -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    daily_reports (id) {
+        id -> Text,
+        employee_id -> Text,
+        date -> Date,
+        entries_json -> Text,
+        status -> Text,
+        comment -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
+diesel::joinable!(manual_entries -> employees (employee_id));
+diesel::joinable!(corrections -> employees (employee_id));
+diesel::joinable!(daily_reports -> employees (employee_id));
 diesel::joinable!(check_in_reviews -> check_ins (check_in_id));
 diesel::joinable!(assignments -> employees (employee_id));
 diesel::joinable!(leaves -> employees (employee_id));
@@ -288,4 +343,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     employee_offices,
     check_in_reviews,
     month_closes,
+    manual_entries,
+    corrections,
+    daily_reports,
 );

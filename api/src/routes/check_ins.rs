@@ -1152,8 +1152,14 @@ pub async fn photo(
     let key = PhotoKey::new(query.key.clone())
         .map_err(|_| ApiError::Forbidden("the link is not valid"))?;
     let bytes = state.photos.get(&key).await?;
+    // Selfies and thumbnails are JPEG; correction attachments keep their own type.
+    let content_type = match key.as_str().rsplit('.').next() {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        _ => "image/jpeg",
+    };
     Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
+        .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
 }

@@ -1,6 +1,7 @@
 //! The route table. One macro produces both the actix configuration and `ROUTES`, the list the
 //! contract test compares with `openapi.yaml`, so the two cannot drift apart.
 
+mod attendance;
 mod check_ins;
 mod health;
 mod import;
@@ -93,6 +94,25 @@ routes! {
     "/api/v1/months/{month}/close" => { post: review::close_month },
     "/api/v1/months/{month}/reopen" => { post: review::reopen_month },
     "/api/v1/audit-log" => { get: review::audit_log },
+    "/api/v1/attendance/manual" => {
+        get: attendance::list_manual,
+        post: attendance::create_manual,
+    },
+    "/api/v1/attendance/manual/batch" => { post: attendance::create_manual_batch },
+    "/api/v1/me/corrections" => {
+        get: attendance::my_corrections,
+        post: attendance::create_correction,
+    },
+    "/api/v1/me/corrections/{id}/attachment" => { put: attendance::put_attachment },
+    "/api/v1/corrections" => { get: attendance::list_corrections },
+    "/api/v1/corrections/{id}" => { get: attendance::get_correction },
+    "/api/v1/corrections/{id}/decision" => { post: attendance::decide_correction },
+    "/api/v1/me/reports" => { get: attendance::my_reports },
+    "/api/v1/me/reports/{date}" => { put: attendance::put_report },
+    "/api/v1/me/reports/{date}/submit" => { post: attendance::submit_report },
+    "/api/v1/reports" => { get: attendance::list_reports },
+    "/api/v1/reports/{id}" => { get: attendance::get_report },
+    "/api/v1/reports/{id}/decision" => { post: attendance::decide_report },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
 

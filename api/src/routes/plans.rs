@@ -41,7 +41,7 @@ const READERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervi
 const ORG_WRITERS: &[Role] = &[Role::Admin, Role::Hr];
 const PLAN_WRITERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin];
 
-fn date_param(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+pub(crate) fn date_param(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
     raw.map(|r| {
         NaiveDate::parse_from_str(r, "%Y-%m-%d")
             .map_err(|_| ApiError::field(field, "must be a date as YYYY-MM-DD"))
@@ -49,7 +49,7 @@ fn date_param(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiEr
     .transpose()
 }
 
-fn created(path: &str, id: &str, body: &impl Serialize) -> HttpResponse {
+pub(crate) fn created(path: &str, id: &str, body: &impl Serialize) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/{path}/{id}")))
         .json(body)
@@ -600,7 +600,7 @@ pub async fn delete_holiday(
 }
 
 /// Refuses a change to a day of a closed month (409).
-fn open_days(
+pub(crate) fn open_days(
     conn: &mut DbConnection,
     employee: &EmployeeRow,
     from: NaiveDate,
@@ -623,7 +623,7 @@ fn open_days(
 // Scope over people
 
 /// The employee `id` if the caller may write their plans (their unit is in scope); else 404.
-fn writable_employee(
+pub(crate) fn writable_employee(
     conn: &mut DbConnection,
     scope: &Scope,
     id: &str,
@@ -637,7 +637,7 @@ fn writable_employee(
 }
 
 /// The employee `id` if the caller may see them; else 404.
-fn visible_employee(
+pub(crate) fn visible_employee(
     conn: &mut DbConnection,
     scope: &Scope,
     caller: &AuthUser,
@@ -652,7 +652,7 @@ fn visible_employee(
 }
 
 /// The employees whose plans a list may show: `None` for everyone.
-fn listable_employees(
+pub(crate) fn listable_employees(
     conn: &mut DbConnection,
     scope: &Scope,
     caller: &AuthUser,
@@ -689,7 +689,7 @@ pub struct PlanQuery {
     pub cursor: Option<String>,
 }
 
-fn decode_cursor(raw: Option<&str>) -> Result<Option<(NaiveDate, String)>, ApiError> {
+pub(crate) fn decode_cursor(raw: Option<&str>) -> Result<Option<(NaiveDate, String)>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
     URL_SAFE_NO_PAD
         .decode(raw)
@@ -728,7 +728,7 @@ impl PlanQuery {
     }
 }
 
-fn page<T>(
+pub(crate) fn page<T>(
     mut rows: Vec<T>,
     limit: i64,
     key: impl Fn(&T) -> (NaiveDate, &str),

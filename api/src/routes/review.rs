@@ -701,16 +701,22 @@ pub async fn audit_log(
 
 /// `GET /api/v1/me/inbox`: what waits for the caller, for the counts a client shows.
 pub async fn inbox(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let role = caller.role;
-    let flagged = state
+    let (flagged, corrections, reports) = state
         .db
         .run(move |conn| {
-            if !REVIEWERS.contains(&role) {
-                return Ok(0);
-            }
-            let scope = Scope::of(conn, &caller)?;
-            check_ins::flagged_count(conn, scope.units().as_deref())
+            let flagged = if REVIEWERS.contains(&caller.role) {
+                let scope = Scope::of(conn, &caller)?;
+                check_ins::flagged_count(conn, scope.units().as_deref())?
+            } else {
+                0
+            };
+            let (corrections, reports) = super::attendance::waiting(conn, &caller)?;
+            Ok((flagged, corrections, reports))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "check_ins_to_review": flagged })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "check_ins_to_review": flagged,
+        "corrections_to_decide": corrections,
+        "reports_to_decide": reports,
+    })))
 }

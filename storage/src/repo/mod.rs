@@ -18,6 +18,7 @@ macro_rules! insert_batch {
     }};
 }
 
+pub mod attendance;
 pub mod audit;
 pub mod check_ins;
 pub mod months;

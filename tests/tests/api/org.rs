@@ -61,7 +61,12 @@ pub(crate) struct World {
 }
 
 pub(crate) async fn world() -> World {
-    let app = TestApp::spawn().await;
+    world_with(|_| {}).await
+}
+
+/// The same organisation on an app whose settings `customize` adjusts.
+pub(crate) async fn world_with(customize: impl FnOnce(&mut hadir_api::Settings)) -> World {
+    let app = TestApp::spawn_with(hadir_tests::TestDb::fresh(), customize).await;
     let admin = app.admin().await;
     let t = admin.access.clone();
     let kota = unit(&app, &t, "Pemerintah Kota Cimahi", None).await;

@@ -1,0 +1,1288 @@
+//! Days explained by people: HR's manual entries, the corrections employees ask for, and daily
+//! activity reports.
+//!
+//! Manual entries are HR's (and admins'); they count like check-ins and carry their source,
+//! author and reason. Corrections and reports are the employee's, decided by someone above
+//! them in the supervisor chain, or by HR or an admin; nobody decides their own (403). Lists
+//! follow the scope rule of the organisation (404 outside it). Nothing dated in a closed month
+//! changes (409).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use futures_util::StreamExt;
+use hadir_domain::attendance::correction_deadline;
+use hadir_domain::{PhotoKey, Role};
+use hadir_storage::repo::attendance::{
+    self as repo, CorrectionRow, DayFilter, ManualEntryRow, ReportRow,
+};
+use hadir_storage::repo::org::{self, EmployeeRow};
+use hadir_storage::{DbConnection, StorageError, now_utc};
+use serde::{Deserialize, Serialize};
+
+use super::check_ins::{photo_url, utc};
+use super::org::{Actor, Scope, may_see, text};
+use super::plans::{
+    created, date_param, decode_cursor, listable_employees, open_days, page, visible_employee,
+    writable_employee,
+};
+use super::{page_limit, parse_id, query_id};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, FieldError};
+use crate::extract::Json;
+use crate::planning;
+use crate::state::AppState;
+use crate::telemetry::RequestId;
+
+const HR: &[Role] = &[Role::Admin, Role::Hr];
+
+/// The caller's employee id, or 404 for an account that is no employee.
+fn me(caller: &AuthUser) -> Result<String, ApiError> {
+    caller.employee_id.clone().ok_or(ApiError::NotFound)
+}
+
+/// `HH:MM`, checked.
+fn hhmm(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveTime> {
+    let t = planning::hhmm(raw);
+    if t.is_none() {
+        errors.push(FieldError::new(field, "must be a time as HH:MM"));
+    }
+    t
+}
+
+/// The local date and time zone an employee's days are counted in, now.
+fn today_of(
+    state: &AppState,
+    conn: &mut DbConnection,
+    e: &EmployeeRow,
+) -> Result<(NaiveDate, chrono_tz::Tz), StorageError> {
+    let tz = time_zone(state, conn, e)?;
+    Ok((Utc::now().with_timezone(&tz).date_naive(), tz))
+}
+
+fn time_zone(
+    state: &AppState,
+    conn: &mut DbConnection,
+    e: &EmployeeRow,
+) -> Result<chrono_tz::Tz, StorageError> {
+    let default = state.check_in.time_zone();
+    Ok(match &e.office_id {
+        Some(o) => org::find_office(conn, o)?
+            .timezone
+            .parse()
+            .unwrap_or(default),
+        None => default,
+    })
+}
+
+/// Whether the caller decides for `employee`: HR, admins, and anyone above them in the chain.
+fn may_decide(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    employee: &EmployeeRow,
+) -> Result<bool, StorageError> {
+    if HR.contains(&caller.role) {
+        return Ok(true);
+    }
+    match &caller.employee_id {
+        Some(me) => org::is_supervised_by(conn, &employee.id, me),
+        None => Ok(false),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DayQuery {
+    pub employee_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl DayQuery {
+    fn filter(&self, statuses: &[&str]) -> Result<(DayFilter, Option<String>), ApiError> {
+        if let Some(s) = &self.status
+            && !statuses.contains(&s.as_str())
+        {
+            return Err(ApiError::field(
+                "status",
+                format!("must be one of {}", statuses.join(", ")),
+            ));
+        }
+        Ok((
+            DayFilter {
+                employees: None,
+                employee_id: query_id("employee_id", self.employee_id.as_deref())?,
+                status: self.status.clone(),
+                from: date_param("from", self.from.as_deref())?,
+                to: date_param("to", self.to.as_deref())?,
+                after: decode_cursor(self.cursor.as_deref())?,
+                limit: page_limit(self.limit)? + 1,
+            },
+            query_id("unit_id", self.unit_id.as_deref())?,
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manual entries
+
+#[derive(Debug, Serialize)]
+pub struct ManualEntryView {
+    pub id: String,
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub time: String,
+    pub timezone: String,
+    pub at: String,
+    pub source: &'static str,
+    pub reason: String,
+    pub author_user_id: String,
+    pub batch_id: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&ManualEntryRow> for ManualEntryView {
+    fn from(r: &ManualEntryRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            employee_id: r.employee_id.clone(),
+            date: r.date,
+            kind: r.kind.clone(),
+            time: r.local_time.clone(),
+            timezone: r.timezone.clone(),
+            at: utc(r.at),
+            source: "manual",
+            reason: r.reason.clone(),
+            author_user_id: r.author_user_id.clone(),
+            batch_id: r.batch_id.clone(),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewManualEntry {
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub time: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewManualBatch {
+    pub unit_id: String,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub time: String,
+    pub reason: String,
+}
+
+/// The common fields of a manual entry, checked: `(kind, time, reason)`.
+fn manual_fields(
+    kind: &str,
+    time: &str,
+    reason: &str,
+) -> Result<(String, NaiveTime, String), ApiError> {
+    let mut errors = Vec::new();
+    if !["in", "out"].contains(&kind) {
+        errors.push(FieldError::new("kind", "must be in or out"));
+    }
+    let time = hhmm("time", time, &mut errors);
+    let reason = text("reason", reason, 500, &mut errors);
+    match (time, reason) {
+        (Some(t), Some(r)) if errors.is_empty() => Ok((kind.to_owned(), t, r)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+/// The manual entry of `kind` at `time` on `date` for `e`, in their time zone.
+fn manual_row(
+    state: &AppState,
+    conn: &mut DbConnection,
+    e: &EmployeeRow,
+    (date, kind, time, reason): (NaiveDate, &str, NaiveTime, &str),
+    author: &str,
+    batch_id: Option<&str>,
+) -> Result<ManualEntryRow, StorageError> {
+    let tz = time_zone(state, conn, e)?;
+    let at = date
+        .and_time(time)
+        .and_local_timezone(tz)
+        .earliest()
+        .map_or_else(|| date.and_time(time), |t| t.naive_utc());
+    Ok(ManualEntryRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        employee_id: e.id.clone(),
+        date,
+        kind: kind.to_owned(),
+        local_time: time.format("%H:%M").to_string(),
+        timezone: tz.name().to_owned(),
+        at,
+        reason: reason.to_owned(),
+        author_user_id: author.to_owned(),
+        batch_id: batch_id.map(str::to_owned),
+        created_at: now_utc(),
+    })
+}
+
+fn not_found_as(field: &'static str) -> impl Fn(StorageError) -> StorageError {
+    move |e| match e {
+        StorageError::NotFound => StorageError::MissingReference(field.into()),
+        e => e,
+    }
+}
+
+fn missing_reference(e: StorageError) -> ApiError {
+    match e {
+        StorageError::MissingReference(field) => {
+            let what = if field == "unit_id" {
+                "no such unit"
+            } else {
+                "no such employee"
+            };
+            ApiError::field(field, what)
+        }
+        e => e.into(),
+    }
+}
+
+/// `POST /api/v1/attendance/manual`: HR enters one employee's check-in or check-out.
+pub async fn create_manual(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewManualEntry>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(HR)?;
+    let (kind, time, reason) = manual_fields(&body.kind, &body.time, &body.reason)?;
+    let employee_id = parse_id(&body.employee_id)
+        .map_err(|_| ApiError::field("employee_id", "must be a UUID"))?;
+    let date = body.date;
+    let st = state.clone();
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let e = writable_employee(conn, &scope, &employee_id)
+                .map_err(not_found_as("employee_id"))?;
+            open_days(conn, &e, date, date)?;
+            let row = manual_row(
+                &st,
+                conn,
+                &e,
+                (date, &kind, time, &reason),
+                &caller.user_id,
+                None,
+            )?;
+            repo::insert_manual(conn, std::slice::from_ref(&row))?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "manual_entry.create",
+                "manual_entry",
+                &row.id,
+                None,
+                Some(&ManualEntryView::from(&row)),
+            )?;
+            Ok(row)
+        })
+        .await
+        .map_err(missing_reference)?;
+    Ok(created(
+        "attendance/manual",
+        &row.id,
+        &ManualEntryView::from(&row),
+    ))
+}
+
+/// `POST /api/v1/attendance/manual/batch`: the same entry for every active employee of a unit
+/// and its sub-units (a day when phones or readers failed).
+pub async fn create_manual_batch(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewManualBatch>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(HR)?;
+    let (kind, time, reason) = manual_fields(&body.kind, &body.time, &body.reason)?;
+    let unit_id =
+        parse_id(&body.unit_id).map_err(|_| ApiError::field("unit_id", "must be a UUID"))?;
+    let date = body.date;
+    let st = state.clone();
+    let (batch_id, rows) = state
+        .db
+        .transaction(move |conn| {
+            let parents = org::unit_parents(conn)?;
+            if !parents.contains_key(&unit_id) {
+                return Err(StorageError::MissingReference("unit_id".into()));
+            }
+            let units: Vec<String> = hadir_domain::org::subtree(&parents, &unit_id)
+                .into_iter()
+                .collect();
+            let batch_id = uuid::Uuid::new_v4().to_string();
+            let mut rows = Vec::new();
+            for id in repo::active_ids_in(conn, &units)? {
+                let e = org::find_employee(conn, &id)?;
+                open_days(conn, &e, date, date)?;
+                rows.push(manual_row(
+                    &st,
+                    conn,
+                    &e,
+                    (date, &kind, time, &reason),
+                    &caller.user_id,
+                    Some(&batch_id),
+                )?);
+            }
+            repo::insert_manual(conn, &rows)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "manual_entry.batch",
+                "unit",
+                &unit_id,
+                None,
+                Some(&serde_json::json!({
+                    "batch_id": batch_id,
+                    "date": date,
+                    "kind": kind,
+                    "time": time.format("%H:%M").to_string(),
+                    "reason": reason,
+                    "employees": rows.iter().map(|r| &r.employee_id).collect::<Vec<_>>(),
+                })),
+            )?;
+            Ok((batch_id, rows))
+        })
+        .await
+        .map_err(missing_reference)?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "batch_id": batch_id,
+        "created": rows.len(),
+        "items": rows.iter().map(ManualEntryView::from).collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /api/v1/attendance/manual`: manual entries in the caller's scope, by date.
+pub async fn list_manual(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (mut filter, unit) = query.filter(&[])?;
+    if query.status.is_some() {
+        return Err(ApiError::field("status", "manual entries have no status"));
+    }
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
+            repo::list_manual(conn, &filter)
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.date, r.id.as_str()));
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": rows.iter().map(ManualEntryView::from).collect::<Vec<_>>(),
+        "next_cursor": next_cursor,
+    })))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corrections
+
+const CORRECTION_KINDS: [&str; 5] = [
+    "forgot_check_in",
+    "forgot_check_out",
+    "field_duty",
+    "device_failure",
+    "other",
+];
+
+#[derive(Debug, Serialize)]
+pub struct CorrectionView {
+    pub id: String,
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub check_in_time: Option<String>,
+    pub check_out_time: Option<String>,
+    pub letter_number: Option<String>,
+    pub reason: String,
+    pub attachment: Option<Attachment>,
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub decision_note: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Attachment {
+    pub content_type: String,
+    /// A link valid for minutes, minted for whoever may see the correction.
+    pub url: Option<String>,
+}
+
+impl CorrectionView {
+    fn new(r: &CorrectionRow, url: Option<String>) -> Self {
+        Self {
+            id: r.id.clone(),
+            employee_id: r.employee_id.clone(),
+            date: r.date,
+            kind: r.kind.clone(),
+            check_in_time: r.check_in_time.clone(),
+            check_out_time: r.check_out_time.clone(),
+            letter_number: r.letter_number.clone(),
+            reason: r.reason.clone(),
+            attachment: r.attachment_type.as_ref().map(|t| Attachment {
+                content_type: t.clone(),
+                url,
+            }),
+            status: r.status.clone(),
+            decided_by: r.decided_by.clone(),
+            decided_at: r.decided_at.map(utc),
+            decision_note: r.decision_note.clone(),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewCorrection {
+    pub date: NaiveDate,
+    pub kind: String,
+    #[serde(default)]
+    pub check_in_time: Option<String>,
+    #[serde(default)]
+    pub check_out_time: Option<String>,
+    #[serde(default)]
+    pub letter_number: Option<String>,
+    pub reason: String,
+}
+
+/// `POST /api/v1/me/corrections`: ask to correct a day.
+pub async fn create_correction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    Json(body): Json<NewCorrection>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let mut errors = Vec::new();
+    if !CORRECTION_KINDS.contains(&body.kind.as_str()) {
+        errors.push(FieldError::new(
+            "kind",
+            "must be forgot_check_in, forgot_check_out, field_duty, device_failure or other",
+        ));
+    }
+    let check_in = body
+        .check_in_time
+        .as_deref()
+        .and_then(|t| hhmm("check_in_time", t, &mut errors));
+    let check_out = body
+        .check_out_time
+        .as_deref()
+        .and_then(|t| hhmm("check_out_time", t, &mut errors));
+    let letter = body
+        .letter_number
+        .as_deref()
+        .and_then(|l| text("letter_number", l, 100, &mut errors));
+    let reason = text("reason", &body.reason, 1000, &mut errors);
+    match body.kind.as_str() {
+        "forgot_check_in" if check_in.is_none() && body.check_in_time.is_none() => errors.push(
+            FieldError::new("check_in_time", "say when you arrived (HH:MM)"),
+        ),
+        "forgot_check_out" if check_out.is_none() && body.check_out_time.is_none() => errors.push(
+            FieldError::new("check_out_time", "say when you left (HH:MM)"),
+        ),
+        "field_duty" if letter.is_none() && body.letter_number.is_none() => {
+            errors.push(FieldError::new(
+                "letter_number",
+                "field duty needs the number of its assignment letter",
+            ));
+        }
+        _ => {}
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let close_days = state.attendance.correction_close_days;
+    let st = state.clone();
+    let date = body.date;
+    let row = CorrectionRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        employee_id,
+        date,
+        kind: body.kind.clone(),
+        check_in_time: check_in.map(|t| t.format("%H:%M").to_string()),
+        check_out_time: check_out.map(|t| t.format("%H:%M").to_string()),
+        letter_number: letter,
+        reason,
+        attachment_key: None,
+        attachment_type: None,
+        status: "pending".into(),
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+        created_at: now_utc(),
+    };
+    let stored = row.clone();
+    let result = state
+        .db
+        .transaction(move |conn| {
+            let e = org::find_employee(conn, &stored.employee_id)?;
+            let (today, _) = today_of(&st, conn, &e)?;
+            if date > today {
+                return Ok(Err(FieldError::new(
+                    "date",
+                    "a day that has not come yet cannot be corrected",
+                )));
+            }
+            let deadline = correction_deadline(date, close_days);
+            if today > deadline {
+                return Ok(Err(FieldError::new(
+                    "date",
+                    format!(
+                        "corrections for {} closed on {deadline}, {close_days} days before the \
+                         month's end",
+                        date.format("%Y-%m")
+                    ),
+                )));
+            }
+            open_days(conn, &e, date, date)?;
+            repo::insert_correction(conn, &stored)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record::<(), _>(
+                conn,
+                "correction.create",
+                "correction",
+                &stored.id,
+                None,
+                Some(&CorrectionView::new(&stored, None)),
+            )?;
+            Ok(Ok(()))
+        })
+        .await?;
+    result.map_err(|e| ApiError::Validation(vec![e]))?;
+    Ok(created(
+        "corrections",
+        &row.id,
+        &CorrectionView::new(&row, None),
+    ))
+}
+
+/// What an attachment's bytes are, by their first bytes (the declared type is not trusted).
+fn sniff_attachment(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(("application/pdf", "pdf"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else {
+        None
+    }
+}
+
+/// `PUT /api/v1/me/corrections/{id}/attachment`: the letter or photo behind a pending
+/// correction (PDF, JPEG or PNG; the body is the file). A second upload replaces the first.
+pub async fn put_attachment(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    req: HttpRequest,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let id = parse_id(&id)?;
+    let limit = state.attendance.max_attachment_bytes;
+    let too_large = || ApiError::PayloadTooLarge(format!("an attachment is at most {limit} bytes"));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let (content_type, extension) = sniff_attachment(&bytes).ok_or_else(|| {
+        ApiError::UnsupportedMediaType("an attachment is a PDF, JPEG or PNG file".into())
+    })?;
+    let (emp, cid) = (employee_id.clone(), id.clone());
+    let before = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_correction(conn, &cid)?;
+            if row.employee_id == emp {
+                Ok(row)
+            } else {
+                Err(StorageError::NotFound)
+            }
+        })
+        .await?;
+    if before.status != "pending" {
+        return Err(ApiError::Conflict(format!(
+            "this correction is already {}",
+            before.status
+        )));
+    }
+    let key = PhotoKey::new(format!("attachments/{employee_id}/{id}.{extension}"))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state.photos.put(&key, bytes, content_type).await?;
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_correction(conn, &id)?;
+            if before.status != "pending" {
+                return Err(StorageError::Conflict(format!(
+                    "this correction is already {}",
+                    before.status
+                )));
+            }
+            let mut after = before.clone();
+            after.attachment_key = Some(key.as_str().to_owned());
+            after.attachment_type = Some(content_type.to_owned());
+            repo::replace_correction(conn, &after)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "correction.attachment",
+                "correction",
+                &id,
+                Some(&CorrectionView::new(&before, None)),
+                Some(&CorrectionView::new(&after, None)),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(CorrectionView::new(&row, None)))
+}
+
+async fn correction_view(
+    state: &AppState,
+    row: &CorrectionRow,
+) -> Result<CorrectionView, ApiError> {
+    let url = match &row.attachment_key {
+        Some(key) => Some(photo_url(state, key).await?),
+        None => None,
+    };
+    Ok(CorrectionView::new(row, url))
+}
+
+/// `GET /api/v1/me/corrections`: the caller's own requests.
+pub async fn my_corrections(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let (mut filter, _) = query.filter(&["pending", "approved", "rejected"])?;
+    filter.employee_id = Some(employee_id);
+    list_corrections_with(&state, filter, None).await
+}
+
+/// `GET /api/v1/corrections`: requests of the people in the caller's scope.
+pub async fn list_corrections(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
+    let (filter, unit) = query.filter(&["pending", "approved", "rejected"])?;
+    list_corrections_with(&state, filter, Some((caller, unit))).await
+}
+
+async fn list_corrections_with(
+    state: &AppState,
+    mut filter: DayFilter,
+    scope: Option<(AuthUser, Option<String>)>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| {
+            if let Some((caller, unit)) = scope {
+                let s = Scope::of(conn, &caller)?;
+                filter.employees = listable_employees(conn, &s, &caller, unit.as_deref())?;
+            }
+            repo::list_corrections(conn, &filter)
+        })
+        .await?;
+    let (rows, next_cursor) = page(rows, limit, |r| (r.date, r.id.as_str()));
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        items.push(correction_view(state, r).await?);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+/// `GET /api/v1/corrections/{id}`: for the employee and whoever may see them.
+pub async fn get_correction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_correction(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, &row.employee_id)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(correction_view(&state, &row).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionDecision {
+    pub decision: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/corrections/{id}/decision`: approve or reject (with a note).
+pub async fn decide_correction(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<CorrectionDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let status = match body.decision.as_str() {
+        "approve" => "approved",
+        "reject" => "rejected",
+        _ => {
+            errors.push(FieldError::new("decision", "must be approve or reject"));
+            ""
+        }
+    };
+    let note = body
+        .note
+        .as_deref()
+        .and_then(|n| text("note", n, 1000, &mut errors));
+    if status == "rejected" && note.is_none() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "note",
+            "a rejection needs a note that says why",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_correction(conn, &id)?;
+            let e = org::find_employee(conn, &before.employee_id)?;
+            let scope = Scope::of(conn, &caller)?;
+            if !may_see(conn, &scope, &caller, &e)? {
+                return Err(StorageError::NotFound);
+            }
+            if caller.employee_id.as_deref() == Some(e.id.as_str()) {
+                return Ok(Err(ApiError::Forbidden(
+                    "nobody decides their own correction",
+                )));
+            }
+            if !may_decide(conn, &caller, &e)? {
+                return Ok(Err(ApiError::Forbidden(
+                    "a correction is decided by a supervisor of the employee, HR or an admin",
+                )));
+            }
+            open_days(conn, &e, before.date, before.date)?;
+            if !repo::decide_correction(
+                conn,
+                &id,
+                status,
+                &caller.user_id,
+                now_utc(),
+                note.as_deref(),
+            )? {
+                return Err(StorageError::Conflict(format!(
+                    "this correction was already decided: it is {}",
+                    before.status
+                )));
+            }
+            let after = repo::find_correction(conn, &id)?;
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "correction.decide",
+                "correction",
+                &id,
+                Some(&CorrectionView::new(&before, None)),
+                Some(&CorrectionView::new(&after, None)),
+            )?;
+            Ok(Ok(after))
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(correction_view(&state, &row).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daily activity reports
+
+/// One line of a daily activity report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportEntry {
+    /// What was done.
+    pub activity: String,
+    /// What came of it (a document, a number of letters...).
+    #[serde(default)]
+    pub output: Option<String>,
+    pub minutes: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    pub id: String,
+    pub employee_id: String,
+    pub date: NaiveDate,
+    pub entries: Vec<ReportEntry>,
+    pub total_minutes: u32,
+    pub status: String,
+    pub comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub submitted_at: Option<String>,
+    pub updated_at: String,
+}
+
+impl ReportView {
+    fn new(r: &ReportRow) -> Result<Self, ApiError> {
+        let entries: Vec<ReportEntry> = serde_json::from_str(&r.entries_json)
+            .map_err(|e| ApiError::Internal(format!("report {}: {e}", r.id)))?;
+        Ok(Self {
+            id: r.id.clone(),
+            employee_id: r.employee_id.clone(),
+            date: r.date,
+            total_minutes: entries.iter().map(|e| e.minutes).sum(),
+            entries,
+            status: r.status.clone(),
+            comment: r.comment.clone(),
+            decided_by: r.decided_by.clone(),
+            decided_at: r.decided_at.map(utc),
+            submitted_at: r.submitted_at.map(utc),
+            updated_at: utc(r.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    pub entries: Vec<ReportEntry>,
+}
+
+fn report_date(raw: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::NotFound)
+}
+
+fn check_entries(entries: &[ReportEntry]) -> Result<Vec<ReportEntry>, ApiError> {
+    let mut errors = Vec::new();
+    if entries.is_empty() || entries.len() > 30 {
+        errors.push(FieldError::new("entries", "a report has 1 to 30 entries"));
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let activity = text(
+            &format!("entries[{i}].activity"),
+            &e.activity,
+            500,
+            &mut errors,
+        );
+        let output = e
+            .output
+            .as_deref()
+            .and_then(|o| text(&format!("entries[{i}].output"), o, 500, &mut errors));
+        if !(1..=1440).contains(&e.minutes) {
+            errors.push(FieldError::new(
+                format!("entries[{i}].minutes"),
+                "must be 1 to 1440 minutes",
+            ));
+        }
+        if let Some(activity) = activity {
+            out.push(ReportEntry {
+                activity,
+                output,
+                minutes: e.minutes,
+            });
+        }
+    }
+    if entries.iter().map(|e| u64::from(e.minutes)).sum::<u64>() > 1440 {
+        errors.push(FieldError::new("entries", "a day has 1440 minutes at most"));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// `PUT /api/v1/me/reports/{date}`: write (or rewrite) the day's report while it is a draft or
+/// was returned.
+pub async fn put_report(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    date: web::Path<String>,
+    Json(body): Json<ReportBody>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let date = report_date(&date)?;
+    let entries = check_entries(&body.entries)?;
+    let entries_json =
+        serde_json::to_string(&entries).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let st = state.clone();
+    let (row, was_new) = state
+        .db
+        .transaction(move |conn| {
+            let e = org::find_employee(conn, &employee_id)?;
+            let (today, _) = today_of(&st, conn, &e)?;
+            if date > today {
+                return Ok(Err(ApiError::field(
+                    "date",
+                    "a day that has not come yet has no report",
+                )));
+            }
+            open_days(conn, &e, date, date)?;
+            let now = now_utc();
+            let before = repo::report_on(conn, &e.id, date)?;
+            let after = match &before {
+                Some(r) if !["draft", "returned"].contains(&r.status.as_str()) => {
+                    return Err(StorageError::Conflict(format!(
+                        "this report is {}: it can no longer be changed",
+                        r.status
+                    )));
+                }
+                Some(r) => ReportRow {
+                    entries_json,
+                    status: "draft".into(),
+                    updated_at: now,
+                    ..r.clone()
+                },
+                None => ReportRow {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    employee_id: e.id.clone(),
+                    date,
+                    entries_json,
+                    status: "draft".into(),
+                    comment: None,
+                    decided_by: None,
+                    decided_at: None,
+                    submitted_at: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            };
+            if before.is_some() {
+                repo::replace_report(conn, &after)?;
+            } else {
+                repo::insert_report(conn, &after)?;
+            }
+            let view =
+                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                if before.is_some() {
+                    "report.update"
+                } else {
+                    "report.create"
+                },
+                "report",
+                &after.id,
+                before.as_ref().map(view).transpose()?.as_ref(),
+                Some(&view(&after)?),
+            )?;
+            Ok(Ok((after, before.is_none())))
+        })
+        .await??;
+    let view = ReportView::new(&row)?;
+    Ok(if was_new {
+        created("reports", &row.id, &view)
+    } else {
+        HttpResponse::Ok().json(view)
+    })
+}
+
+/// `POST /api/v1/me/reports/{date}/submit`: send the day's report to the supervisor.
+pub async fn submit_report(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    date: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let date = report_date(&date)?;
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let e = org::find_employee(conn, &employee_id)?;
+            open_days(conn, &e, date, date)?;
+            let before = repo::report_on(conn, &e.id, date)?.ok_or(StorageError::NotFound)?;
+            if !["draft", "returned"].contains(&before.status.as_str()) {
+                return Err(StorageError::Conflict(format!(
+                    "this report is already {}",
+                    before.status
+                )));
+            }
+            let now = now_utc();
+            let after = ReportRow {
+                status: "submitted".into(),
+                submitted_at: Some(now),
+                updated_at: now,
+                ..before.clone()
+            };
+            repo::replace_report(conn, &after)?;
+            let view =
+                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "report.submit",
+                "report",
+                &after.id,
+                Some(&view(&before)?),
+                Some(&view(&after)?),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
+}
+
+fn report_page(rows: Vec<ReportRow>, limit: i64) -> Result<HttpResponse, ApiError> {
+    let (rows, next_cursor) = page(rows, limit, |r| (r.date, r.id.as_str()));
+    let items = rows
+        .iter()
+        .map(ReportView::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+}
+
+const REPORT_STATUSES: [&str; 5] = ["draft", "submitted", "approved", "returned", "rejected"];
+
+/// `GET /api/v1/me/reports`: the caller's reports, by date.
+pub async fn my_reports(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = me(&caller)?;
+    let (mut filter, _) = query.filter(&REPORT_STATUSES)?;
+    filter.employee_id = Some(employee_id);
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| repo::list_reports(conn, &filter))
+        .await?;
+    report_page(rows, limit)
+}
+
+/// `GET /api/v1/reports`: reports of the people in the caller's scope (drafts stay private).
+pub async fn list_reports(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
+    let (mut filter, unit) = query.filter(&REPORT_STATUSES[1..])?;
+    let limit = filter.limit;
+    let rows = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
+            let rows = repo::list_reports(conn, &filter)?;
+            Ok(rows.into_iter().filter(|r| r.status != "draft").collect())
+        })
+        .await?;
+    report_page(rows, limit)
+}
+
+/// `GET /api/v1/reports/{id}`: for the employee and whoever may see them (not drafts).
+pub async fn get_report(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = repo::find_report(conn, &id)?;
+            let own = caller.employee_id.as_deref() == Some(row.employee_id.as_str());
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, &row.employee_id)?;
+            if row.status == "draft" && !own {
+                return Err(StorageError::NotFound);
+            }
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportDecision {
+    pub decision: String,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/reports/{id}/decision`: approve, return with a comment (the employee edits
+/// and submits again) or reject with a comment.
+pub async fn decide_report(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    id: web::Path<String>,
+    Json(body): Json<ReportDecision>,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let mut errors = Vec::new();
+    let status = match body.decision.as_str() {
+        "approve" => "approved",
+        "return" => "returned",
+        "reject" => "rejected",
+        _ => {
+            errors.push(FieldError::new(
+                "decision",
+                "must be approve, return or reject",
+            ));
+            ""
+        }
+    };
+    let comment = body
+        .comment
+        .as_deref()
+        .and_then(|c| text("comment", c, 1000, &mut errors));
+    if ["returned", "rejected"].contains(&status) && comment.is_none() && errors.is_empty() {
+        errors.push(FieldError::new("comment", "say what to change or why"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let row = state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_report(conn, &id)?;
+            let e = org::find_employee(conn, &before.employee_id)?;
+            let scope = Scope::of(conn, &caller)?;
+            if !may_see(conn, &scope, &caller, &e)? || before.status == "draft" {
+                return Err(StorageError::NotFound);
+            }
+            if caller.employee_id.as_deref() == Some(e.id.as_str()) {
+                return Ok(Err(ApiError::Forbidden("nobody decides their own report")));
+            }
+            if !may_decide(conn, &caller, &e)? {
+                return Ok(Err(ApiError::Forbidden(
+                    "a report is decided by a supervisor of the employee, HR or an admin",
+                )));
+            }
+            open_days(conn, &e, before.date, before.date)?;
+            if before.status != "submitted" {
+                return Err(StorageError::Conflict(format!(
+                    "this report is {}, not waiting for a decision",
+                    before.status
+                )));
+            }
+            let now = now_utc();
+            let after = ReportRow {
+                status: status.to_owned(),
+                comment,
+                decided_by: Some(caller.user_id.clone()),
+                decided_at: Some(now),
+                updated_at: now,
+                ..before.clone()
+            };
+            repo::replace_report(conn, &after)?;
+            let view =
+                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
+            Actor {
+                caller: &caller,
+                request_id: &request_id,
+            }
+            .record(
+                conn,
+                "report.decide",
+                "report",
+                &id,
+                Some(&view(&before)?),
+                Some(&view(&after)?),
+            )?;
+            Ok(Ok(after))
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
+}
+
+/// The counts of corrections and reports waiting for the caller's decision.
+pub(crate) fn waiting(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+) -> Result<(i64, i64), StorageError> {
+    let people: Option<Vec<String>> = if HR.contains(&caller.role) {
+        None
+    } else if let Some(me) = &caller.employee_id {
+        Some(org::subordinate_ids(conn, me)?)
+    } else {
+        Some(Vec::new())
+    };
+    if people.as_ref().is_some_and(Vec::is_empty) {
+        return Ok((0, 0));
+    }
+    Ok((
+        repo::pending_corrections(conn, people.as_deref())?,
+        repo::submitted_reports(conn, people.as_deref())?,
+    ))
+}

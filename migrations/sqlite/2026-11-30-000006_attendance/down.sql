@@ -1,0 +1,3 @@
+DROP TABLE daily_reports;
+DROP TABLE corrections;
+DROP TABLE manual_entries;
