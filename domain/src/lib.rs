@@ -7,6 +7,7 @@
 pub mod account;
 pub mod attendance;
 pub mod checkin;
+pub mod day;
 pub mod geofence;
 pub mod ids;
 pub mod import;

@@ -15,6 +15,7 @@ mod demo;
 mod errors;
 mod health;
 mod import;
+mod matrix;
 mod migrations;
 mod org;
 mod photo_store;
