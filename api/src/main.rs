@@ -36,6 +36,23 @@ enum Command {
         #[arg(long)]
         grace_s: Option<u64>,
     },
+    /// Write a month of attendance (every active employee, or a unit's) to a file.
+    Export {
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Only this unit and its sub-units.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Headers in Indonesian (id, the default) or English (en).
+        #[arg(long, default_value = "id")]
+        lang: String,
+    },
     /// Manage accounts.
     Admin {
         #[command(subcommand)]
@@ -82,6 +99,13 @@ fn main() -> ExitCode {
                 println!("migrations are up to date");
             }),
             Command::Sweep { grace_s } => sweep(&settings, grace_s).await,
+            Command::Export {
+                month,
+                format,
+                out,
+                unit,
+                lang,
+            } => export(&settings, &month, &format, &out, unit, &lang).await,
             Command::Admin {
                 command: AdminCommand::Create { username, role },
             } => admin_create(&settings, &username, &role).await,
@@ -131,6 +155,33 @@ async fn serve(settings: &Settings, demo: bool) -> Result<(), startup::StartupEr
     app.run_until_stopped()
         .await
         .map_err(|e| startup::StartupError(format!("server: {e}")))
+}
+
+async fn export(
+    settings: &Settings,
+    month: &str,
+    format: &str,
+    out: &std::path::Path,
+    unit: Option<String>,
+    lang: &str,
+) -> Result<(), startup::StartupError> {
+    let err = |e: &dyn std::fmt::Display| startup::StartupError(format!("export: {e}"));
+    if !["xlsx", "csv", "json"].contains(&format) {
+        return Err(err(&"--format must be xlsx, csv or json"));
+    }
+    let lang = hadir_api::export::Lang::parse(Some(lang))
+        .ok_or_else(|| err(&"--lang must be id or en"))?;
+    let state = AppState::init(settings).await?;
+    let started = std::time::Instant::now();
+    let count = hadir_api::routes::export_month(&state, month, format, lang, unit, out)
+        .await
+        .map_err(|e| err(&e))?;
+    println!(
+        "wrote {} ({count} employees, {format}) in {:.1} s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn sweep(settings: &Settings, grace_s: Option<u64>) -> Result<(), startup::StartupError> {

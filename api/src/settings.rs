@@ -22,6 +22,7 @@ pub struct Settings {
     pub check_ins: CheckInSettings,
     pub plans: PlanSettings,
     pub attendance: AttendanceSettings,
+    pub allowance: AllowanceSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -284,6 +285,47 @@ impl Default for AttendanceSettings {
             correction_close_days: 3,
             max_attachment_bytes: 5 * 1024 * 1024,
             wfh_requires_report: true,
+        }
+    }
+}
+
+/// The allowance (TPP/tukin) cuts: per day code, in basis points of the month's allowance
+/// (1% = 100), and the most a month can lose.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct AllowanceSettings {
+    /// Code (`TL1`...`TL4`, `PSW1`...`PSW4`, `TK`...) to basis points; a code left out cuts
+    /// nothing.
+    pub cut_bp: std::collections::BTreeMap<String, u32>,
+    pub cap_bp: u32,
+}
+
+impl Default for AllowanceSettings {
+    fn default() -> Self {
+        let policy = hadir_domain::day::AllowancePolicy::default();
+        Self {
+            cut_bp: policy
+                .per_code
+                .iter()
+                .filter(|(_, bp)| **bp > 0)
+                .map(|(c, bp)| (c.as_str().to_owned(), *bp))
+                .collect(),
+            cap_bp: policy.cap_bp,
+        }
+    }
+}
+
+impl AllowanceSettings {
+    /// The policy for the domain; codes were checked when the settings loaded.
+    #[must_use]
+    pub fn policy(&self) -> hadir_domain::day::AllowancePolicy {
+        hadir_domain::day::AllowancePolicy {
+            per_code: self
+                .cut_bp
+                .iter()
+                .filter_map(|(c, bp)| Some((c.parse().ok()?, *bp)))
+                .collect(),
+            cap_bp: self.cap_bp,
         }
     }
 }
@@ -652,6 +694,19 @@ impl Settings {
             (1024..=50 * 1024 * 1024).contains(&at.max_attachment_bytes),
             &["attendance", "max_attachment_bytes"],
             "must be 1 KiB to 50 MiB",
+        );
+        let al = &self.allowance;
+        check(
+            al.cut_bp
+                .keys()
+                .all(|c| c.parse::<hadir_domain::day::Code>().is_ok()),
+            &["allowance", "cut_bp"],
+            "keys must be day codes: H, TL1-TL4, PSW1-PSW4, TK, WFH, DL, C, S, I, L",
+        );
+        check(
+            al.cut_bp.values().all(|bp| *bp <= 10_000) && al.cap_bp <= 10_000,
+            &["allowance", "cap_bp"],
+            "cuts are basis points from 0 to 10000 (100%)",
         );
         let pl = &self.plans;
         check(

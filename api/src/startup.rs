@@ -199,6 +199,7 @@ impl AppState {
             check_in: Arc::new(settings.check_ins.clone()),
             plans: Arc::new(settings.plans.clone()),
             attendance: Arc::new(settings.attendance.clone()),
+            allowance: settings.allowance.policy(),
             photo_links: PhotoLinks::new(&secret),
             cpu: CpuPool::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),

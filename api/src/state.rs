@@ -27,8 +27,22 @@ pub struct AppState {
     pub plans: Arc<PlanSettings>,
     /// Corrections, manual entries and reports.
     pub attendance: Arc<AttendanceSettings>,
+    /// The allowance cut per day code.
+    pub allowance: hadir_domain::day::AllowancePolicy,
     /// Where image work runs: bounded, off the async workers.
     pub cpu: CpuPool,
     /// Signed links to photos where the store cannot presign (the folder store).
     pub photo_links: PhotoLinks,
+}
+
+impl AppState {
+    /// The rules a month of attendance is computed with.
+    #[must_use]
+    pub fn month_rules(&self) -> crate::month::MonthRules {
+        crate::month::MonthRules {
+            default_tz: self.check_in.time_zone(),
+            wfh_requires_report: self.attendance.wfh_requires_report,
+            policy: self.allowance.clone(),
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod attendance;
 mod check_ins;
 mod health;
 mod import;
+pub(crate) mod monthly;
 pub(crate) mod org;
 pub(crate) mod plans;
 pub(crate) mod review;
@@ -94,6 +95,9 @@ routes! {
     "/api/v1/months/{month}/close" => { post: review::close_month },
     "/api/v1/months/{month}/reopen" => { post: review::reopen_month },
     "/api/v1/audit-log" => { get: review::audit_log },
+    "/api/v1/me/attendance" => { get: monthly::mine },
+    "/api/v1/attendance/monthly" => { get: monthly::monthly },
+    "/api/v1/attendance/statement" => { get: monthly::statement },
     "/api/v1/attendance/manual" => {
         get: attendance::list_manual,
         post: attendance::create_manual,
@@ -115,6 +119,8 @@ routes! {
     "/api/v1/reports/{id}/decision" => { post: attendance::decide_report },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
 }
+
+pub use monthly::export_to_file as export_month;
 
 fn method_not_allowed(allowed: &[&str]) -> HttpResponse {
     let mut res = Problem::new(

@@ -315,3 +315,69 @@ pub fn active_ids_in(
         .order(employees::name.asc())
         .load(conn)?)
 }
+
+/// The manual entries of `employees` from `from` to `to`.
+pub fn manual_between(
+    conn: &mut DbConnection,
+    employees: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ManualEntryRow>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in employees.chunks(5_000) {
+        rows.extend(
+            manual_entries::table
+                .filter(manual_entries::employee_id.eq_any(chunk))
+                .filter(
+                    manual_entries::date
+                        .ge(from)
+                        .and(manual_entries::date.le(to)),
+                )
+                .select(ManualEntryRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// The approved corrections of `employees` from `from` to `to`.
+pub fn approved_corrections(
+    conn: &mut DbConnection,
+    employees: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<CorrectionRow>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in employees.chunks(5_000) {
+        rows.extend(
+            corrections::table
+                .filter(corrections::employee_id.eq_any(chunk))
+                .filter(corrections::date.ge(from).and(corrections::date.le(to)))
+                .filter(corrections::status.eq("approved"))
+                .select(CorrectionRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
+/// The days of `employees` from `from` to `to` with an approved activity report.
+pub fn approved_report_days(
+    conn: &mut DbConnection,
+    employees: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(String, NaiveDate)>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in employees.chunks(5_000) {
+        rows.extend(
+            daily_reports::table
+                .filter(daily_reports::employee_id.eq_any(chunk))
+                .filter(daily_reports::date.ge(from).and(daily_reports::date.le(to)))
+                .filter(daily_reports::status.eq("approved"))
+                .select((daily_reports::employee_id, daily_reports::date))
+                .load::<(String, NaiveDate)>(conn)?,
+        );
+    }
+    Ok(rows)
+}

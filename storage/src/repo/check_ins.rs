@@ -369,3 +369,38 @@ pub fn flagged_count(
     }
     Ok(q.get_result(conn)?)
 }
+
+/// A check-in as the day status counts it: `(id, employee_id, kind, counted_at, local_date)`.
+pub type CountedRow = (String, String, String, NaiveDateTime, String);
+
+/// The check-ins of `employees` on the work days `from..=to` (`YYYY-MM-DD`) that count: every
+/// one but the rejected.
+pub fn counted_for(
+    conn: &mut DbConnection,
+    employees: &[String],
+    from: &str,
+    to: &str,
+) -> Result<Vec<CountedRow>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in employees.chunks(5_000) {
+        rows.extend(
+            check_ins::table
+                .filter(check_ins::employee_id.eq_any(chunk))
+                .filter(
+                    check_ins::local_date
+                        .ge(from)
+                        .and(check_ins::local_date.le(to)),
+                )
+                .filter(check_ins::status.ne("rejected"))
+                .select((
+                    check_ins::id,
+                    check_ins::employee_id,
+                    check_ins::kind,
+                    check_ins::counted_at,
+                    check_ins::local_date,
+                ))
+                .load::<CountedRow>(conn)?,
+        );
+    }
+    Ok(rows)
+}

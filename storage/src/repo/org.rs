@@ -446,3 +446,18 @@ pub fn employee_ids_in(
     }
     Ok(ids)
 }
+
+/// The active employees of the units `only` (everyone when `None`): `(id, unit_id, name)`.
+pub fn roster_of(
+    conn: &mut DbConnection,
+    only: Option<&[String]>,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    let mut q = employees::table
+        .filter(employees::active.eq(true))
+        .select((employees::id, employees::unit_id, employees::name))
+        .into_boxed();
+    if let Some(units) = only {
+        q = q.filter(employees::unit_id.eq_any(units.to_vec()));
+    }
+    Ok(q.load(conn)?)
+}

@@ -17,6 +17,7 @@ mod health;
 mod import;
 mod matrix;
 mod migrations;
+mod monthly;
 mod org;
 mod photo_store;
 mod plans;

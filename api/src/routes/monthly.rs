@@ -1,0 +1,460 @@
+//! The month: the employee's own days, HR's monthly sheet (JSON, CSV or XLSX) and the
+//! allowance statement behind each cut.
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use futures_util::StreamExt as _;
+use hadir_domain::Role;
+use hadir_domain::day::Code;
+use hadir_domain::org::subtree;
+use hadir_storage::repo::org;
+use serde::Deserialize;
+
+use super::org::Scope;
+use super::plans::visible_employee;
+use super::query_id;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::export::{CsvSheet, Lang, XlsxBook};
+use crate::month::{self, CHUNK, EmployeeMonth, MonthRules};
+use crate::state::AppState;
+
+fn month_param(raw: Option<&str>) -> Result<(String, NaiveDate, NaiveDate), ApiError> {
+    let raw = raw.ok_or_else(|| ApiError::field("month", "is required, as YYYY-MM"))?;
+    let (first, last) =
+        month::month_range(raw).ok_or_else(|| ApiError::field("month", "must be YYYY-MM"))?;
+    Ok((raw.to_owned(), first, last))
+}
+
+/// One day as the API shows it.
+fn day_json(status: &hadir_domain::day::DayStatus) -> serde_json::Value {
+    serde_json::json!({
+        "date": status.date,
+        "code": status.code(),
+        "codes": status.codes,
+        "check_in": status.check_in,
+        "check_out": status.check_out,
+        "late_minutes": status.late_minutes,
+        "early_minutes": status.early_minutes,
+        "explanation": status.explanation,
+    })
+}
+
+fn totals_json(m: &EmployeeMonth) -> serde_json::Value {
+    let mut totals = serde_json::Map::new();
+    totals.insert("present".into(), m.present_days.into());
+    for c in Code::ALL {
+        totals.insert(
+            c.as_str().into(),
+            m.totals.get(&c).copied().unwrap_or(0).into(),
+        );
+    }
+    serde_json::Value::Object(totals)
+}
+
+fn cut_json(m: &EmployeeMonth, cap_bp: u32) -> serde_json::Value {
+    serde_json::json!({
+        "total_bp": m.statement.total_bp,
+        "uncapped_bp": m.statement.uncapped_bp,
+        "cap_bp": cap_bp,
+        "percent": f64::from(m.statement.total_bp) / 100.0,
+    })
+}
+
+/// One employee's month, computed in a single chunk.
+async fn one(
+    state: &AppState,
+    employee_id: String,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<EmployeeMonth, ApiError> {
+    let rules = state.month_rules();
+    state
+        .db
+        .run(move |conn| Ok(month::compute(conn, &[employee_id], first, last, &rules)))
+        .await??
+        .pop()
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MyMonthQuery {
+    pub month: Option<String>,
+}
+
+/// `GET /api/v1/me/attendance?month=`: the caller's days, totals and allowance cut.
+pub async fn mine(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<MyMonthQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
+    let (raw, first, last) = month_param(query.month.as_deref())?;
+    let m = one(&state, employee_id, first, last).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "month": raw,
+        "days": m.days.iter().map(|(s, _)| day_json(s)).collect::<Vec<_>>(),
+        "totals": totals_json(&m),
+        "allowance_cut": cut_json(&m, state.allowance.cap_bp),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatementQuery {
+    pub employee_id: Option<String>,
+    pub month: Option<String>,
+}
+
+/// `GET /api/v1/attendance/statement?employee_id=&month=`: every cut of the month with the
+/// date, the code and the check-ins behind it (or the missing one).
+pub async fn statement(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<StatementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw, first, last) = month_param(query.month.as_deref())?;
+    let employee_id = match query_id("employee_id", query.employee_id.as_deref())? {
+        Some(id) => id,
+        None => caller
+            .employee_id
+            .clone()
+            .ok_or_else(|| ApiError::field("employee_id", "is required"))?,
+    };
+    let id = employee_id.clone();
+    let employee = state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, &id)
+        })
+        .await?;
+    let m = one(&state, employee_id, first, last).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "month": raw,
+        "employee": {"id": employee.id, "nip": employee.nip, "name": employee.name},
+        "cuts": m.statement.cuts,
+        "total_bp": m.statement.total_bp,
+        "uncapped_bp": m.statement.uncapped_bp,
+        "cap_bp": state.allowance.cap_bp,
+        "percent": f64::from(m.statement.total_bp) / 100.0,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MonthlyQuery {
+    pub month: Option<String>,
+    pub unit_id: Option<String>,
+    pub format: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// The employees of a monthly sheet in the caller's scope (and unit), ordered.
+async fn people(
+    state: &AppState,
+    caller: AuthUser,
+    unit: Option<String>,
+) -> Result<Vec<String>, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let units: Option<Vec<String>> = match (&unit, scope.units()) {
+                (Some(u), _) if scope.has_unit(u) => {
+                    Some(subtree(&org::unit_parents(conn)?, u).into_iter().collect())
+                }
+                (Some(_), _) => {
+                    return Err(hadir_storage::StorageError::MissingReference(
+                        "unit_id".into(),
+                    ));
+                }
+                (None, only) => only,
+            };
+            month::employees_of(conn, units.as_deref())
+        })
+        .await
+        .map_err(|e| match e {
+            hadir_storage::StorageError::MissingReference(_) => {
+                ApiError::field("unit_id", "no such unit in your scope")
+            }
+            e => e.into(),
+        })
+}
+
+/// The JSON objects of a chunk of employees, comma-separated (a leading comma unless this is
+/// the first row of the document).
+fn json_rows(
+    months: &[EmployeeMonth],
+    first_row: &mut bool,
+    cap_bp: u32,
+) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    for m in months {
+        if !*first_row {
+            bytes.push(b',');
+        }
+        *first_row = false;
+        let row = serde_json::json!({
+            "employee": {
+                "id": m.employee.id, "nip": m.employee.nip,
+                "name": m.employee.name, "position": m.employee.position,
+                "unit": {"id": m.employee.unit_id, "name": m.unit_name},
+            },
+            "codes": m.days.iter().map(|(s, _)| s.code()).collect::<Vec<_>>(),
+            "totals": totals_json(m),
+            "allowance_cut": cut_json(m, cap_bp),
+        });
+        bytes.extend(serde_json::to_vec(&row).map_err(|e| ApiError::Internal(e.to_string()))?);
+    }
+    Ok(bytes)
+}
+
+fn json_opening(raw: &str, days: &[u32]) -> Vec<u8> {
+    format!(
+        "{{\"month\":\"{raw}\",\"days\":{},\"employees\":[",
+        serde_json::to_string(days).unwrap_or_default()
+    )
+    .into_bytes()
+}
+
+/// `hadir export`: the month of every active employee (or a unit's) into `out`, in `format`.
+pub async fn export_to_file(
+    state: &AppState,
+    raw: &str,
+    format: &str,
+    lang: Lang,
+    unit: Option<String>,
+    out: &std::path::Path,
+) -> Result<usize, ApiError> {
+    let (first, last) =
+        month::month_range(raw).ok_or_else(|| ApiError::field("month", "must be YYYY-MM"))?;
+    let ids = state
+        .db
+        .run(move |conn| {
+            let units = match unit {
+                Some(u) => Some(
+                    subtree(&org::unit_parents(conn)?, &u)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                ),
+                None => None,
+            };
+            month::employees_of(conn, units.as_deref())
+        })
+        .await?;
+    let count = ids.len();
+    let days = month::day_numbers(first, last);
+    let rules = state.month_rules();
+    let (st, format, raw, out) = (
+        state.clone(),
+        format.to_owned(),
+        raw.to_owned(),
+        out.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+        use std::io::Write as _;
+        let io = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", out.display()));
+        let xlsx_error = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
+        let mut failure = None;
+        if format == "xlsx" {
+            let mut book = XlsxBook::new(lang, &days).map_err(xlsx_error)?;
+            produce(&st, &ids, first, last, &rules, |chunk| {
+                match chunk.and_then(|m| book.rows(&m).map_err(xlsx_error)) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(e);
+                        false
+                    }
+                }
+            });
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            std::fs::write(&out, book.finish().map_err(xlsx_error)?).map_err(io)?;
+            return Ok(());
+        }
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&out).map_err(io)?);
+        let csv = CsvSheet::new(lang);
+        if format == "csv" {
+            file.write_all(&csv.start(&days).map_err(ApiError::Internal)?)
+                .map_err(io)?;
+        } else {
+            file.write_all(&json_opening(&raw, &days)).map_err(io)?;
+        }
+        let mut first_row = true;
+        let cap_bp = st.allowance.cap_bp;
+        produce(&st, &ids, first, last, &rules, |chunk| {
+            let bytes = chunk.and_then(|months| {
+                if format == "csv" {
+                    csv.rows(&months).map_err(ApiError::Internal)
+                } else {
+                    json_rows(&months, &mut first_row, cap_bp)
+                }
+            });
+            match bytes.and_then(|b| file.write_all(&b).map_err(io)) {
+                Ok(()) => true,
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            }
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if format == "json" {
+            file.write_all(b"]}").map_err(io)?;
+        }
+        file.flush().map_err(io)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
+    Ok(count)
+}
+
+/// Produces the month chunk by chunk on a blocking thread, handing each chunk to `sink`; stops
+/// early when `sink` says so (the client went away).
+pub fn produce(
+    state: &AppState,
+    ids: &[String],
+    first: NaiveDate,
+    last: NaiveDate,
+    rules: &MonthRules,
+    mut sink: impl FnMut(Result<Vec<EmployeeMonth>, ApiError>) -> bool,
+) {
+    let handle = tokio::runtime::Handle::current();
+    for chunk in ids.chunks(CHUNK) {
+        let (chunk, rules) = (chunk.to_vec(), rules.clone());
+        let result = handle
+            .block_on(
+                state
+                    .db
+                    .run(move |conn| Ok(month::compute(conn, &chunk, first, last, &rules))),
+            )
+            .map_err(ApiError::from)
+            .and_then(|r| r);
+        let failed = result.is_err();
+        if !sink(result) || failed {
+            return;
+        }
+    }
+}
+
+/// `GET /api/v1/attendance/monthly?month=&unit_id=&format=json|csv|xlsx&lang=id|en`: one row
+/// per employee, one code per day, totals and the allowance cut (HR and admins; unit admins for
+/// their units). CSV and JSON are streamed; XLSX is written in constant memory and sent whole.
+pub async fn monthly(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    query: web::Query<MonthlyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
+    let (raw, first, last) = month_param(query.month.as_deref())?;
+    let lang = Lang::parse(query.lang.as_deref())
+        .ok_or_else(|| ApiError::field("lang", "must be id or en"))?;
+    let format = query.format.clone().unwrap_or_else(|| "json".into());
+    if !["json", "csv", "xlsx"].contains(&format.as_str()) {
+        return Err(ApiError::field("format", "must be json, csv or xlsx"));
+    }
+    let unit = query_id("unit_id", query.unit_id.as_deref())?;
+    let ids = people(&state, caller, unit).await?;
+    let days = month::day_numbers(first, last);
+    let rules = state.month_rules();
+    let filename = format!("rekap-kehadiran-{raw}.{format}");
+    let disposition = (
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{filename}\""),
+    );
+
+    if format == "xlsx" {
+        let st = state.get_ref().clone();
+        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+            let xlsx_error =
+                |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
+            let mut book = XlsxBook::new(lang, &days).map_err(xlsx_error)?;
+            let mut failure = None;
+            produce(&st, &ids, first, last, &rules, |chunk| match chunk {
+                Ok(months) => match book.rows(&months) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failure = Some(xlsx_error(e));
+                        false
+                    }
+                },
+                Err(e) => {
+                    failure = Some(e);
+                    false
+                }
+            });
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            book.finish().map_err(xlsx_error)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(disposition)
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .body(bytes));
+    }
+
+    // CSV and JSON: a producer thread renders each chunk and sends it on; the first chunk is
+    // awaited before answering, so that a database that is down is a 503, not a cut stream.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, ApiError>>(2);
+    let st = state.get_ref().clone();
+    let cap_bp = state.allowance.cap_bp;
+    let is_csv = format == "csv";
+    tokio::task::spawn_blocking(move || {
+        let csv = CsvSheet::new(lang);
+        let opening = if is_csv {
+            csv.start(&days).map_err(ApiError::Internal)
+        } else {
+            Ok(json_opening(&raw, &days))
+        };
+        let Ok(opening) = opening else { return };
+        let mut pending = Some(opening);
+        let mut first_row = true;
+        let mut ok = true;
+        produce(&st, &ids, first, last, &rules, |chunk| {
+            let rendered = chunk.and_then(|months| {
+                let mut bytes = pending.take().unwrap_or_default();
+                if is_csv {
+                    bytes.extend(csv.rows(&months).map_err(ApiError::Internal)?);
+                } else {
+                    bytes.extend(json_rows(&months, &mut first_row, cap_bp)?);
+                }
+                Ok(Bytes::from(bytes))
+            });
+            ok = rendered.is_ok();
+            tx.blocking_send(rendered).is_ok() && ok
+        });
+        if ok {
+            let mut closing = pending.take().unwrap_or_default();
+            if !is_csv {
+                closing.extend_from_slice(b"]}");
+            }
+            let _ = tx.blocking_send(Ok(Bytes::from(closing)));
+        }
+    });
+    let head = rx.recv().await.unwrap_or_else(|| {
+        Err(ApiError::Internal(
+            "the export stopped before its first row".into(),
+        ))
+    })?;
+    let rest = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let body = futures_util::stream::once(async move { Ok::<_, ApiError>(head) }).chain(rest);
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CACHE_CONTROL, "private, no-store"));
+    if is_csv {
+        res.content_type("text/csv; charset=utf-8")
+            .insert_header(disposition);
+    } else {
+        res.content_type("application/json");
+    }
+    Ok(res.streaming(body))
+}
