@@ -218,3 +218,50 @@ async fn the_server_keeps_serving_when_its_log_reader_goes_away() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn hadir_export_writes_a_months_csv_and_xlsx_and_names_a_bad_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rekap.csv");
+    let out = hadir(dir.path())
+        .args(["export", "--month", "2026-11", "--format", "csv", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(0 employees, csv)"));
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBFNIP;Nama;Unit Kerja;Jabatan;1;2;"));
+    assert!(
+        String::from_utf8_lossy(&bytes).contains(";30;Hadir;TL1;"),
+        "November has 30 days"
+    );
+
+    let xlsx = dir.path().join("rekap.xlsx");
+    let out = hadir(dir.path())
+        .args(["export", "--month", "2026-11", "--lang", "en", "--out"])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an XLSX is a zip"
+    );
+
+    let out = hadir(dir.path())
+        .args(["export", "--month", "2026-13", "--out"])
+        .arg(dir.path().join("x.csv"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("month"));
+}

@@ -17,9 +17,8 @@
     reason = "statistics over counts far below 2^52"
 )]
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +26,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
+use hadir_bench::{Proc, free_port, peak_rss_mib, percentile};
 use hadir_storage::repo::org::{self, EmployeeRow, OfficeRow, UnitRow};
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{Database, DatabaseUrl, DbOptions, now_utc};
@@ -60,45 +60,10 @@ struct Args {
 const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
 const PASSWORD: &str = "sandi-beban-puncak-pagi";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_or_else(|e| panic!("no free port: {e}"), |a| a.port())
-}
-
 /// `p` made absolute: the server runs in a temporary directory, so relative paths are taken
 /// from where the benchmark was started.
 fn absolute(p: &PathBuf) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Peak resident set of a process, in MiB (`VmHWM` of `/proc/PID/status`).
-fn peak_rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
 async fn seed(url: &str, n: usize) -> Vec<String> {

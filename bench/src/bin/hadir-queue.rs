@@ -10,24 +10,16 @@
 //!             --database-url postgres://postgres@127.0.0.1:PORT/hadir_queue --check-ins 1000000
 //! ```
 
-#![expect(
-    clippy::cast_precision_loss,
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    reason = "statistics over counts far below 2^52"
-)]
-
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use diesel::RunQueryDsl;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
+use hadir_bench::{Proc, UNITS, free_port, login, percentile, wait_ready};
 use hadir_storage::{Database, DatabaseUrl, DbOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 #[derive(Parser, Debug)]
 struct Args {
@@ -46,69 +38,14 @@ struct Args {
     requests: usize,
 }
 
-const UNITS: u64 = 50;
 const PASSWORD: &str = "sandi-antrean-tinjauan";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_or_else(|e| panic!("no free port: {e}"), |a| a.port())
-}
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
-}
 
 /// Units, an office, employees, a unit admin's login and the check-ins, in a few statements.
 async fn seed(db: &Database, args: &Args, hash: &str) {
     let employees = args.employees;
     let check_ins = args.check_ins;
-    let statements = [
-        "INSERT INTO units (id, parent_id, name, code, created_at, updated_at) \
-         VALUES (md5('u1')::uuid::text, NULL, 'Pemerintah Kota', 'ROOT', now(), now())"
-            .to_owned(),
-        format!(
-            "INSERT INTO units (id, parent_id, name, code, created_at, updated_at) \
-             SELECT md5('u' || i)::uuid::text, md5('u1')::uuid::text, 'Unit ' || i, 'U' || i, \
-                    now(), now() FROM generate_series(2, {UNITS}) i"
-        ),
-        "INSERT INTO offices (id, unit_id, name, latitude, longitude, radius_m, polygon, timezone, \
-                              active, created_at, updated_at) \
-         VALUES (md5('o')::uuid::text, md5('u1')::uuid::text, 'Kantor', -6.872183, 107.542038, \
-                 100, NULL, 'Asia/Jakarta', TRUE, now(), now())"
-            .to_owned(),
-        format!(
-            "INSERT INTO employees (id, nip, name, unit_id, position, echelon, supervisor_id, \
-                                    office_id, home_latitude, home_longitude, home_radius_m, \
-                                    active, created_at, updated_at, id_type, schedule_id) \
-             SELECT md5('e' || i)::uuid::text, lpad(i::text, 18, '0'), 'Pegawai ' || i, \
-                    md5('u' || (2 + i % {units}))::uuid::text, 'Staf', 'staff', NULL, \
-                    md5('o')::uuid::text, NULL, NULL, NULL, TRUE, now(), now(), 'other', NULL \
-             FROM generate_series(1, {employees}) i",
-            units = UNITS - 1
-        ),
-        format!(
-            "INSERT INTO users (id, username, password_hash, role, employee_id, active, \
-                                token_version, created_at, updated_at) \
-             VALUES (md5('user-unit-admin')::uuid::text, 'kepala.unit', '{hash}', 'unit_admin', \
-                     md5('e1')::uuid::text, TRUE, 0, now(), now()), \
-                    (md5('user-hr')::uuid::text, 'hr.pusat', '{hash}', 'hr', NULL, TRUE, 0, \
-                     now(), now())"
-        ),
+    let mut statements = hadir_bench::organisation(employees, hash);
+    statements.extend([
         // A fifth flagged (risk 1-100), a tenth of those mocked; the rest accepted.
         format!(
             "INSERT INTO check_ins (id, employee_id, client_id, request_hash, kind, received_at, \
@@ -136,33 +73,8 @@ async fn seed(db: &Database, args: &Args, hash: &str) {
                   LATERAL (SELECT timestamp '2026-01-01' + g * interval '20 seconds' AS ts) t"
         ),
         "ANALYZE".to_owned(),
-    ];
-    db.run(move |conn| {
-        for sql in &statements {
-            if let Err(e) = diesel::sql_query(sql.as_str()).execute(conn) {
-                panic!("seeding: {e}\n{sql}");
-            }
-        }
-        Ok(())
-    })
-    .await
-    .unwrap_or_else(|e| panic!("seeding: {e}"));
-}
-
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let res: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("login: {e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("login: {e}"));
-    res["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("login {username}: {res}"))
-        .to_owned()
+    ]);
+    hadir_bench::run_sql(db, statements).await;
 }
 
 /// Times `n` requests for the pages `next_path` gives; returns the sorted latencies and the
@@ -247,19 +159,9 @@ async fn main() {
     );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let hr = login(&client, &base, "hr.pusat").await;
-    let head = login(&client, &base, "kepala.unit").await;
+    wait_ready(&client, &base).await;
+    let hr = login(&client, &base, "hr.pusat", PASSWORD).await;
+    let head = login(&client, &base, "kepala.unit", PASSWORD).await;
     // Warm the connection pool and PostgreSQL's caches.
     time(&client, &hr, 20, |_| {
         format!("{base}/api/v1/check-ins?limit=50")

@@ -1,0 +1,149 @@
+//! What the benchmark binaries share: child processes, ports, percentiles, peak memory, and
+//! seeding an organisation straight into PostgreSQL with `generate_series`.
+
+#![expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::missing_panics_doc,
+    reason = "statistics over counts far below 2^52; a benchmark fails by panicking"
+)]
+
+use std::net::TcpListener;
+use std::process::Child;
+use std::time::Duration;
+
+use diesel::RunQueryDsl;
+use hadir_storage::Database;
+use serde_json::{Value, json};
+
+/// A free port on loopback.
+#[must_use]
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or_else(|e| panic!("no free port: {e}"), |a| a.port())
+}
+
+/// A child process killed when dropped.
+#[derive(Debug)]
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Peak resident set of a process, in MiB (`VmHWM` of `/proc/PID/status`).
+#[must_use]
+pub fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// The `p`th percentile of sorted latencies, in milliseconds.
+#[must_use]
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+/// Waits until `base/readyz` answers 200 (at most 20 s).
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{base} did not become ready");
+}
+
+/// Logs in; returns the access token.
+pub async fn login(client: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let res: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"));
+    res["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("login {username}: {res}"))
+        .to_owned()
+}
+
+/// Runs SQL statements one after the other (seeding).
+pub async fn run_sql(db: &Database, statements: Vec<String>) {
+    db.run(move |conn| {
+        for sql in &statements {
+            if let Err(e) = diesel::sql_query(sql.as_str()).execute(conn) {
+                panic!("seeding: {e}\n{sql}");
+            }
+        }
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("seeding: {e}"));
+}
+
+/// The units of a seeded organisation: a root and `units - 1` below it.
+pub const UNITS: u64 = 50;
+
+/// Statements that seed a root unit and `UNITS - 1` units below it, one office (Asia/Jakarta),
+/// `employees` employees spread over the units (ids `md5('e' || i)`), an HR login `hr.pusat`
+/// and a unit admin `kepala.unit` (employee 1), both with the password `hash` was made from.
+#[must_use]
+pub fn organisation(employees: u64, hash: &str) -> Vec<String> {
+    vec![
+        "INSERT INTO units (id, parent_id, name, code, created_at, updated_at) \
+         VALUES (md5('u1')::uuid::text, NULL, 'Pemerintah Kota', 'ROOT', now(), now())"
+            .to_owned(),
+        format!(
+            "INSERT INTO units (id, parent_id, name, code, created_at, updated_at) \
+             SELECT md5('u' || i)::uuid::text, md5('u1')::uuid::text, 'Unit ' || i, 'U' || i, \
+                    now(), now() FROM generate_series(2, {UNITS}) i"
+        ),
+        "INSERT INTO offices (id, unit_id, name, latitude, longitude, radius_m, polygon, timezone, \
+                              active, created_at, updated_at) \
+         VALUES (md5('o')::uuid::text, md5('u1')::uuid::text, 'Kantor', -6.872183, 107.542038, \
+                 100, NULL, 'Asia/Jakarta', TRUE, now(), now())"
+            .to_owned(),
+        format!(
+            "INSERT INTO employees (id, nip, name, unit_id, position, echelon, supervisor_id, \
+                                    office_id, home_latitude, home_longitude, home_radius_m, \
+                                    active, created_at, updated_at, id_type, schedule_id) \
+             SELECT md5('e' || i)::uuid::text, lpad(i::text, 18, '0'), 'Pegawai ' || i, \
+                    md5('u' || (2 + i % {units}))::uuid::text, 'Staf', 'staff', NULL, \
+                    md5('o')::uuid::text, NULL, NULL, NULL, TRUE, now(), now(), 'other', NULL \
+             FROM generate_series(1, {employees}) i",
+            units = UNITS - 1
+        ),
+        format!(
+            "INSERT INTO users (id, username, password_hash, role, employee_id, active, \
+                                token_version, created_at, updated_at) \
+             VALUES (md5('user-unit-admin')::uuid::text, 'kepala.unit', '{hash}', 'unit_admin', \
+                     md5('e1')::uuid::text, TRUE, 0, now(), now()), \
+                    (md5('user-hr')::uuid::text, 'hr.pusat', '{hash}', 'hr', NULL, TRUE, 0, \
+                     now(), now())"
+        ),
+    ]
+}
