@@ -169,6 +169,9 @@ async fn export(
     if !["xlsx", "csv", "json"].contains(&format) {
         return Err(err(&"--format must be xlsx, csv or json"));
     }
+    if hadir_api::month::month_range(month).is_none() {
+        return Err(err(&"--month must be a month as YYYY-MM"));
+    }
     let lang = hadir_api::export::Lang::parse(Some(lang))
         .ok_or_else(|| err(&"--lang must be id or en"))?;
     let state = AppState::init(settings).await?;

@@ -58,6 +58,32 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
 }
 
+/// A `hadir` server on `database_url` (photos in `dir`), started on a free port and ready;
+/// returns it (killed when dropped) and its base URL.
+pub async fn start_server(
+    bin: &std::path::Path,
+    database_url: &str,
+    admin_password: &str,
+    dir: &std::path::Path,
+) -> (Proc, String) {
+    let port = free_port();
+    let server = Proc(
+        std::process::Command::new(bin)
+            .current_dir(dir)
+            .env("HADIR__DATABASE__URL", database_url)
+            .env("HADIR__SERVER__PORT", port.to_string())
+            .env("HADIR__PHOTOS__FOLDER", dir.join("photos"))
+            .env("HADIR__LOG__LEVEL", "warn")
+            .env("HADIR_ADMIN_PASSWORD", admin_password)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{}: {e}", bin.display())),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&reqwest::Client::new(), &base).await;
+    (server, base)
+}
+
 /// Waits until `base/readyz` answers 200 (at most 20 s).
 pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {

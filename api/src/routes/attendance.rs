@@ -10,7 +10,6 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveTime, Utc};
-use futures_util::StreamExt;
 use hadir_domain::attendance::correction_deadline;
 use hadir_domain::{PhotoKey, Role};
 use hadir_storage::repo::attendance::{
@@ -88,6 +87,30 @@ fn may_decide(
         Some(me) => org::is_supervised_by(conn, &employee.id, me),
         None => Ok(false),
     }
+}
+
+/// The employee whose correction or report the caller decides: 404 when the caller may not see
+/// them (or the record is `hidden`, a draft), 403 for their own and for someone not above them.
+fn decider(
+    conn: &mut DbConnection,
+    caller: &AuthUser,
+    employee_id: &str,
+    hidden: bool,
+) -> Result<Result<EmployeeRow, ApiError>, StorageError> {
+    let e = org::find_employee(conn, employee_id)?;
+    let scope = Scope::of(conn, caller)?;
+    if hidden || !may_see(conn, &scope, caller, &e)? {
+        return Err(StorageError::NotFound);
+    }
+    if caller.employee_id.as_deref() == Some(e.id.as_str()) {
+        return Ok(Err(ApiError::Forbidden("nobody decides their own request")));
+    }
+    if !may_decide(conn, caller, &e)? {
+        return Ok(Err(ApiError::Forbidden(
+            "it is decided by a supervisor of the employee, HR or an admin",
+        )));
+    }
+    Ok(Ok(e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -609,28 +632,17 @@ pub async fn put_attachment(
     request_id: RequestId,
     id: web::Path<String>,
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let employee_id = me(&caller)?;
     let id = parse_id(&id)?;
-    let limit = state.attendance.max_attachment_bytes;
-    let too_large = || ApiError::PayloadTooLarge(format!("an attachment is at most {limit} bytes"));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
-        if bytes.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = super::read_limited(
+        &req,
+        payload,
+        state.attendance.max_attachment_bytes,
+        "an attachment",
+    )
+    .await?;
     let (content_type, extension) = sniff_attachment(&bytes).ok_or_else(|| {
         ApiError::UnsupportedMediaType("an attachment is a PDF, JPEG or PNG file".into())
     })?;
@@ -811,21 +823,10 @@ pub async fn decide_correction(
         .db
         .transaction(move |conn| {
             let before = repo::find_correction(conn, &id)?;
-            let e = org::find_employee(conn, &before.employee_id)?;
-            let scope = Scope::of(conn, &caller)?;
-            if !may_see(conn, &scope, &caller, &e)? {
-                return Err(StorageError::NotFound);
-            }
-            if caller.employee_id.as_deref() == Some(e.id.as_str()) {
-                return Ok(Err(ApiError::Forbidden(
-                    "nobody decides their own correction",
-                )));
-            }
-            if !may_decide(conn, &caller, &e)? {
-                return Ok(Err(ApiError::Forbidden(
-                    "a correction is decided by a supervisor of the employee, HR or an admin",
-                )));
-            }
+            let e = match decider(conn, &caller, &before.employee_id, false)? {
+                Ok(e) => e,
+                Err(refused) => return Ok(Err(refused)),
+            };
             open_days(conn, &e, before.date, before.date)?;
             if !repo::decide_correction(
                 conn,
@@ -1216,19 +1217,10 @@ pub async fn decide_report(
         .db
         .transaction(move |conn| {
             let before = repo::find_report(conn, &id)?;
-            let e = org::find_employee(conn, &before.employee_id)?;
-            let scope = Scope::of(conn, &caller)?;
-            if !may_see(conn, &scope, &caller, &e)? || before.status == "draft" {
-                return Err(StorageError::NotFound);
-            }
-            if caller.employee_id.as_deref() == Some(e.id.as_str()) {
-                return Ok(Err(ApiError::Forbidden("nobody decides their own report")));
-            }
-            if !may_decide(conn, &caller, &e)? {
-                return Ok(Err(ApiError::Forbidden(
-                    "a report is decided by a supervisor of the employee, HR or an admin",
-                )));
-            }
+            let e = match decider(conn, &caller, &before.employee_id, before.status == "draft")? {
+                Ok(e) => e,
+                Err(refused) => return Ok(Err(refused)),
+            };
             open_days(conn, &e, before.date, before.date)?;
             if before.status != "submitted" {
                 return Err(StorageError::Conflict(format!(

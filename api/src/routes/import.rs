@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use hadir_domain::Role;
 use hadir_domain::import::{ImportRow, RowError, parse_employees};
 use hadir_storage::repo::audit::{self, AuditRow};
@@ -45,7 +44,7 @@ fn row_error(e: RowError) -> FieldError {
     FieldError::at_line(e.line, e.column.unwrap_or_else(|| "line".into()), e.reason)
 }
 
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+async fn read_body(req: &HttpRequest, payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let kind = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -68,24 +67,7 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
             "send the CSV file as the body, with Content-Type text/csv".into(),
         ));
     }
-    let too_large = || ApiError::PayloadTooLarge(format!("the file is over {MAX_BYTES} bytes"));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BYTES) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+    super::read_limited(req, payload, MAX_BYTES, "the file").await
 }
 
 /// Orders rows so that a supervisor in the file comes before the people they supervise (the

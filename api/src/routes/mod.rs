@@ -141,6 +141,37 @@ pub async fn route_not_found() -> HttpResponse {
     Problem::new(StatusCode::NOT_FOUND, Some("no route for this path".into())).response()
 }
 
+/// Reads a whole request body of at most `limit` bytes: 413 as soon as the declared length or
+/// the bytes received pass it (the body is never buffered beyond the limit).
+pub(crate) async fn read_limited(
+    req: &actix_web::HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, crate::error::ApiError> {
+    use futures_util::StreamExt as _;
+    let too_large =
+        || crate::error::ApiError::PayloadTooLarge(format!("{what} is at most {limit} bytes"));
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|e| crate::error::ApiError::BadRequest(format!("unreadable body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Parses a page size: 1 to 500, default 50.
 pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, crate::error::ApiError> {
     match limit {

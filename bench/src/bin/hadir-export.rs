@@ -9,13 +9,12 @@
 //! ```
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
-use hadir_bench::{Proc, free_port, login, peak_rss_mib, wait_ready};
+use hadir_bench::{login, peak_rss_mib, start_server};
 use hadir_storage::{DatabaseUrl, DbOptions};
 
 #[derive(Parser, Debug)]
@@ -100,23 +99,10 @@ async fn main() {
     );
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let port = free_port();
-    let server = Proc(
-        Command::new(&args.server_bin)
-            .current_dir(dir.path())
-            .env("HADIR__DATABASE__URL", &args.database_url)
-            .env("HADIR__SERVER__PORT", port.to_string())
-            .env("HADIR__PHOTOS__FOLDER", dir.path().join("photos"))
-            .env("HADIR__LOG__LEVEL", "warn")
-            .env("HADIR_ADMIN_PASSWORD", PASSWORD)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", args.server_bin.display())),
-    );
-    let pid = server.0.id();
-    let base = format!("http://127.0.0.1:{port}");
+    let (server, base) =
+        start_server(&args.server_bin, &args.database_url, PASSWORD, dir.path()).await;
     let client = reqwest::Client::new();
-    wait_ready(&client, &base).await;
+    let pid = server.0.id();
     let hr = login(&client, &base, "hr.pusat", PASSWORD).await;
     eprintln!("server RSS after start: {:.0} MiB", peak_rss_mib(pid));
 

@@ -11,13 +11,12 @@
 //! ```
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
-use hadir_bench::{Proc, UNITS, free_port, login, percentile, wait_ready};
+use hadir_bench::{UNITS, login, percentile, start_server};
 use hadir_storage::{Database, DatabaseUrl, DbOptions};
 use serde_json::Value;
 
@@ -68,7 +67,7 @@ async fn seed(db: &Database, args: &Args, hash: &str) {
                 CASE WHEN g % 5 = 0 THEN 'flagged' ELSE 'accepted' END, \
                 'selfies/' || g || '.jpg', 'thumbs/' || g || '.jpg', md5('p' || g), \
                 '0000000000000000', NULL, NULL, NULL, \
-                CASE WHEN g % 5 = 0 THEN 1 + (g * 7919) % 100 ELSE 0 END \
+                CASE WHEN g % 5 = 0 THEN 1 + (g::bigint * 7919) % 100 ELSE 0 END \
              FROM generate_series(1, {check_ins}) g, \
                   LATERAL (SELECT timestamp '2026-01-01' + g * interval '20 seconds' AS ts) t"
         ),
@@ -144,22 +143,9 @@ async fn main() {
     );
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let port = free_port();
-    let _server = Proc(
-        Command::new(&args.server_bin)
-            .current_dir(dir.path())
-            .env("HADIR__DATABASE__URL", &args.database_url)
-            .env("HADIR__SERVER__PORT", port.to_string())
-            .env("HADIR__PHOTOS__FOLDER", dir.path().join("photos"))
-            .env("HADIR__LOG__LEVEL", "warn")
-            .env("HADIR_ADMIN_PASSWORD", PASSWORD)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", args.server_bin.display())),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (_server, base) =
+        start_server(&args.server_bin, &args.database_url, PASSWORD, dir.path()).await;
     let client = reqwest::Client::new();
-    wait_ready(&client, &base).await;
     let hr = login(&client, &base, "hr.pusat", PASSWORD).await;
     let head = login(&client, &base, "kepala.unit", PASSWORD).await;
     // Warm the connection pool and PostgreSQL's caches.
