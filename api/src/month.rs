@@ -151,12 +151,11 @@ pub fn compute(
         let Some(e) = by_id.get(id.as_str()) else {
             continue;
         };
-        let grace = book
-            .schedule_of(e)
-            .map_or(0, |s| u32::try_from(s.grace_minutes).unwrap_or(0));
+        let planner = planning::Planner::new(&book, e, rules.default_tz)?;
+        let grace = planner.grace_minutes();
         let mut days = Vec::with_capacity(31);
         for date in first.iter_days().take_while(|d| *d <= last) {
-            let plan = planning::day_plan(&book, e, date, rules.default_tz)?;
+            let plan = planner.day(date)?;
             let key = (e.id.clone(), date);
             let status = day::day_status(&DayFacts {
                 plan: &plan,

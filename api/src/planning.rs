@@ -127,6 +127,67 @@ pub fn time_zone_of(book: &PlanBook, employee: &EmployeeRow, default: Tz) -> Tz 
         .unwrap_or(default)
 }
 
+/// The plans of one employee, day after day: what does not change from day to day (the
+/// schedule, read once; the offices; the home point; the time zone) is worked out once.
+#[derive(Debug)]
+pub struct Planner<'a> {
+    book: &'a PlanBook,
+    employee: &'a EmployeeRow,
+    schedule: Option<Schedule>,
+    offices: Vec<Place>,
+    home: Option<Place>,
+    tz: Tz,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        book: &'a PlanBook,
+        employee: &'a EmployeeRow,
+        default_tz: Tz,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            book,
+            employee,
+            schedule: book.schedule_of(employee).map(schedule).transpose()?,
+            offices: book
+                .offices_of(employee)
+                .into_iter()
+                .map(office_place)
+                .collect(),
+            home: home_place(employee),
+            tz: time_zone_of(book, employee, default_tz),
+        })
+    }
+
+    /// The grace period of the employee's schedule, in minutes.
+    #[must_use]
+    pub fn grace_minutes(&self) -> u32 {
+        self.schedule.as_ref().map_or(0, |s| s.grace_minutes)
+    }
+
+    /// The plan of `date`.
+    pub fn day(&self, date: NaiveDate) -> Result<DayPlan, ApiError> {
+        let assignment = self
+            .book
+            .assignment_on(&self.employee.id, date)
+            .map(|a| assignment(self.book, a))
+            .transpose()?;
+        Ok(plan::resolve(&DayInputs {
+            date,
+            timezone: self.tz,
+            schedule: self.schedule.as_ref(),
+            holiday: self.book.holidays.get(&date).map(|h| h.name.as_str()),
+            leave: self
+                .book
+                .leave_on(&self.employee.id, date)
+                .map(|l| l.kind.as_str()),
+            assignment: assignment.as_ref(),
+            offices: &self.offices,
+            home: self.home.as_ref(),
+        }))
+    }
+}
+
 /// The plan of `employee` on `date`, from the book.
 pub fn day_plan(
     book: &PlanBook,
@@ -134,28 +195,7 @@ pub fn day_plan(
     date: NaiveDate,
     default_tz: Tz,
 ) -> Result<DayPlan, ApiError> {
-    let schedule = book.schedule_of(employee).map(schedule).transpose()?;
-    let offices: Vec<Place> = book
-        .offices_of(employee)
-        .into_iter()
-        .map(office_place)
-        .collect();
-    let home = home_place(employee);
-    let assignment = book
-        .assignment_on(&employee.id, date)
-        .map(|a| assignment(book, a))
-        .transpose()?;
-    let leave = book.leave_on(&employee.id, date).map(|l| l.kind.as_str());
-    Ok(plan::resolve(&DayInputs {
-        date,
-        timezone: time_zone_of(book, employee, default_tz),
-        schedule: schedule.as_ref(),
-        holiday: book.holidays.get(&date).map(|h| h.name.as_str()),
-        leave,
-        assignment: assignment.as_ref(),
-        offices: &offices,
-        home: home.as_ref(),
-    }))
+    Planner::new(book, employee, default_tz)?.day(date)
 }
 
 /// The fence of a place: an office's own (with its polygon), a circle for the others.

@@ -308,7 +308,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    check_in_flags (check_in_id, code) {
+        check_in_id -> Text,
+        code -> Text,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
+diesel::joinable!(check_in_flags -> check_ins (check_in_id));
 diesel::joinable!(manual_entries -> employees (employee_id));
 diesel::joinable!(corrections -> employees (employee_id));
 diesel::joinable!(daily_reports -> employees (employee_id));
@@ -346,4 +354,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     manual_entries,
     corrections,
     daily_reports,
+    check_in_flags,
 );

@@ -691,7 +691,8 @@ pub async fn submit(
             let beyond = judgement.map(|(j, radius)| j.distance_m - radius);
             row.risk = i32::try_from(checkin::risk(&outcome.flags, beyond)).unwrap_or(100);
             outcome.status.as_str().clone_into(&mut row.status);
-            check_ins::insert(conn, &row)?;
+            let codes: Vec<&str> = outcome.flags.iter().map(|f| f.code.as_str()).collect();
+            check_ins::insert(conn, &row, &codes)?;
             Ok(Stored::Inserted(row))
         })
         .await;

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{check_in_reviews, check_ins, devices, employees};
+use crate::schema::{check_in_flags, check_in_reviews, check_ins, devices, employees};
 use crate::{DbConnection, StorageError};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
@@ -44,12 +44,24 @@ pub struct CheckInRow {
     pub risk: i32,
 }
 
-/// Inserts a check-in. A second row for the same (employee, client id) fails with
-/// `StorageError::Duplicate`: the caller then reads the first one.
-pub fn insert(conn: &mut DbConnection, row: &CheckInRow) -> Result<(), StorageError> {
+/// Inserts a check-in with its flag codes. A second row for the same (employee, client id)
+/// fails with `StorageError::Duplicate`: the caller then reads the first one.
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &CheckInRow,
+    codes: &[&str],
+) -> Result<(), StorageError> {
     diesel::insert_into(check_ins::table)
         .values(row)
         .execute(conn)?;
+    for code in codes {
+        diesel::insert_into(check_in_flags::table)
+            .values((
+                check_in_flags::check_in_id.eq(&row.id),
+                check_in_flags::code.eq(*code),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -339,8 +351,13 @@ pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<CheckInRow>
         q = q.filter(check_ins::local_date.le(to.clone()));
     }
     if let Some(flag) = &f.flag {
-        // Flags are stored as JSON objects with their code first.
-        q = q.filter(check_ins::flags_json.like(format!("%\"code\":\"{flag}\"%")));
+        q = q.filter(
+            check_ins::id.eq_any(
+                check_in_flags::table
+                    .filter(check_in_flags::code.eq(flag.clone()))
+                    .select(check_in_flags::check_in_id),
+            ),
+        );
     }
     if let Some((risk, at, id)) = &f.after {
         q = q.filter(
