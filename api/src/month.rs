@@ -78,6 +78,39 @@ fn at(date: NaiveDate, hhmm: &str, tz: Tz) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// What a chunk of employees' month is computed from, as read from the database.
+#[derive(Debug)]
+pub struct MonthInputs {
+    ids: Vec<String>,
+    first: NaiveDate,
+    last: NaiveDate,
+    book: PlanBook,
+    counted: Vec<check_ins::CountedRow>,
+    manual: Vec<attendance_repo::ManualEntryRow>,
+    corrections: Vec<attendance_repo::CorrectionRow>,
+    reports: Vec<(String, NaiveDate)>,
+}
+
+/// Reads what the months of `employee_ids` (a chunk) need: a fixed number of queries.
+pub fn load(
+    conn: &mut DbConnection,
+    employee_ids: &[String],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<MonthInputs, StorageError> {
+    let (from, to) = (first.to_string(), last.to_string());
+    Ok(MonthInputs {
+        ids: employee_ids.to_vec(),
+        first,
+        last,
+        book: plan_repo::load_book(conn, Some(employee_ids), first, last)?,
+        counted: check_ins::counted_for(conn, employee_ids, &from, &to)?,
+        manual: attendance_repo::manual_between(conn, employee_ids, first, last)?,
+        corrections: attendance_repo::approved_corrections(conn, employee_ids, first, last)?,
+        reports: attendance_repo::approved_report_days(conn, employee_ids, first, last)?,
+    })
+}
+
 /// The months of `employee_ids` (a chunk), in the order given.
 pub fn compute(
     conn: &mut DbConnection,
@@ -86,13 +119,27 @@ pub fn compute(
     last: NaiveDate,
     rules: &MonthRules,
 ) -> Result<Vec<EmployeeMonth>, crate::error::ApiError> {
-    let book: PlanBook = plan_repo::load_book(conn, Some(employee_ids), first, last)?;
-    let (from, to) = (first.to_string(), last.to_string());
+    months(load(conn, employee_ids, first, last)?, rules)
+}
+
+/// The months of a chunk from what `load` read: CPU work only, no database.
+pub fn months(
+    inputs: MonthInputs,
+    rules: &MonthRules,
+) -> Result<Vec<EmployeeMonth>, crate::error::ApiError> {
+    let MonthInputs {
+        ids: employee_ids,
+        first,
+        last,
+        book,
+        counted,
+        manual,
+        corrections,
+        reports,
+    } = inputs;
     let mut ins: HashMap<(String, NaiveDate), Vec<Punch>> = HashMap::new();
     let mut outs: HashMap<(String, NaiveDate), Vec<Punch>> = HashMap::new();
-    for (id, employee, kind, counted_at, local_date) in
-        check_ins::counted_for(conn, employee_ids, &from, &to)?
-    {
+    for (id, employee, kind, counted_at, local_date) in counted {
         let Ok(date) = local_date.parse::<NaiveDate>() else {
             continue;
         };
@@ -104,7 +151,7 @@ pub fn compute(
         let side = if kind == "in" { &mut ins } else { &mut outs };
         side.entry((employee, date)).or_default().push(punch);
     }
-    for m in attendance_repo::manual_between(conn, employee_ids, first, last)? {
+    for m in manual {
         let punch = Punch {
             at: m.at.and_utc(),
             source: Source::Manual,
@@ -114,11 +161,7 @@ pub fn compute(
         side.entry((m.employee_id, m.date)).or_default().push(punch);
     }
     let mut field_duty: HashMap<(String, NaiveDate), String> = HashMap::new();
-    let corrections = attendance_repo::approved_corrections(conn, employee_ids, first, last)?;
-    let reports: HashSet<(String, NaiveDate)> =
-        attendance_repo::approved_report_days(conn, employee_ids, first, last)?
-            .into_iter()
-            .collect();
+    let reports: HashSet<(String, NaiveDate)> = reports.into_iter().collect();
     let units: HashMap<&str, &str> = book
         .units
         .values()
@@ -147,7 +190,7 @@ pub fn compute(
     }
 
     let mut out = Vec::with_capacity(employee_ids.len());
-    for id in employee_ids {
+    for id in &employee_ids {
         let Some(e) = by_id.get(id.as_str()) else {
             continue;
         };

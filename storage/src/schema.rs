@@ -312,6 +312,9 @@ diesel::table! {
     check_in_flags (check_in_id, code) {
         check_in_id -> Text,
         code -> Text,
+        risk -> Integer,
+        received_at -> Timestamp,
+        queued -> Bool,
     }
 }
 

@@ -314,7 +314,8 @@ pub async fn export_to_file(
 }
 
 /// Produces the month chunk by chunk on a blocking thread, handing each chunk to `sink`; stops
-/// early when `sink` says so (the client went away).
+/// early when `sink` says so (the client went away). The next chunk is read from the database
+/// while this one is computed, so the two cores work at once.
 pub fn produce(
     state: &AppState,
     ids: &[String],
@@ -324,16 +325,22 @@ pub fn produce(
     mut sink: impl FnMut(Result<Vec<EmployeeMonth>, ApiError>) -> bool,
 ) {
     let handle = tokio::runtime::Handle::current();
-    for chunk in ids.chunks(CHUNK) {
-        let (chunk, rules) = (chunk.to_vec(), rules.clone());
-        let result = handle
-            .block_on(
-                state
-                    .db
-                    .run(move |conn| Ok(month::compute(conn, &chunk, first, last, &rules))),
-            )
-            .map_err(ApiError::from)
-            .and_then(|r| r);
+    let read = |chunk: &[String]| {
+        let (chunk, db) = (chunk.to_vec(), state.db.clone());
+        handle.spawn(async move {
+            db.run(move |conn| month::load(conn, &chunk, first, last))
+                .await
+        })
+    };
+    let mut chunks = ids.chunks(CHUNK);
+    let mut next = chunks.next().map(read);
+    while let Some(reading) = next.take() {
+        let inputs = handle
+            .block_on(reading)
+            .map_err(|e| ApiError::Internal(format!("month task: {e}")))
+            .and_then(|r| r.map_err(ApiError::from));
+        next = chunks.next().map(read);
+        let result = inputs.and_then(|inputs| month::months(inputs, rules));
         let failed = result.is_err();
         if !sink(result) || failed {
             return;

@@ -72,8 +72,9 @@ async fn seed(db: &Database, args: &Args, hash: &str) {
                   LATERAL (SELECT timestamp '2026-01-01' + g * interval '20 seconds' AS ts) t"
         ),
         // The codes, as the server stores them beside each check-in.
-        "INSERT INTO check_in_flags (check_in_id, code) \
-         SELECT id, CASE WHEN is_mock THEN 'mock_location' ELSE 'outside_geofence' END \
+        "INSERT INTO check_in_flags (check_in_id, code, risk, received_at, queued) \
+         SELECT id, CASE WHEN is_mock THEN 'mock_location' ELSE 'outside_geofence' END, risk, \
+                received_at, TRUE \
          FROM check_ins WHERE status = 'flagged'"
             .to_owned(),
         "ANALYZE".to_owned(),

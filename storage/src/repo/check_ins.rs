@@ -59,6 +59,9 @@ pub fn insert(
             .values((
                 check_in_flags::check_in_id.eq(&row.id),
                 check_in_flags::code.eq(*code),
+                check_in_flags::risk.eq(row.risk),
+                check_in_flags::received_at.eq(row.received_at),
+                check_in_flags::queued.eq(row.status == "flagged"),
             ))
             .execute(conn)?;
     }
@@ -286,6 +289,11 @@ pub fn decide(
     if changed == 0 {
         return Ok(false);
     }
+    diesel::update(
+        check_in_flags::table.filter(check_in_flags::check_in_id.eq(&review.check_in_id)),
+    )
+    .set(check_in_flags::queued.eq(false))
+    .execute(conn)?;
     diesel::insert_into(check_in_reviews::table)
         .values(review)
         .execute(conn)?;
@@ -327,6 +335,9 @@ pub struct QueueFilter {
 
 /// The review queue: riskiest first, then oldest first.
 pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<CheckInRow>, StorageError> {
+    if let (Some(flag), "flagged") = (&f.flag, f.status.as_str()) {
+        return flag_queue(conn, f, flag);
+    }
     let mut q = check_ins::table
         .inner_join(employees::table)
         .filter(check_ins::status.eq(f.status.clone()))
@@ -366,6 +377,52 @@ pub fn queue(conn: &mut DbConnection, f: &QueueFilter) -> Result<Vec<CheckInRow>
                     .eq(*at)
                     .and(check_ins::id.gt(id.clone()))),
             )),
+        );
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The queue of one flag: walked in the order of `check_in_flags_queue_idx`.
+fn flag_queue(
+    conn: &mut DbConnection,
+    f: &QueueFilter,
+    flag: &str,
+) -> Result<Vec<CheckInRow>, StorageError> {
+    let mut q = check_in_flags::table
+        .inner_join(check_ins::table.inner_join(employees::table))
+        .filter(check_in_flags::code.eq(flag.to_owned()))
+        .filter(check_in_flags::queued.eq(true))
+        .select(CheckInRow::as_select())
+        .order((
+            check_in_flags::risk.desc(),
+            check_in_flags::received_at.asc(),
+            check_in_flags::check_in_id.asc(),
+        ))
+        .limit(f.limit)
+        .into_boxed();
+    if let Some(units) = &f.units {
+        q = q.filter(employees::unit_id.eq_any(units.clone()));
+    }
+    if let Some(e) = &f.employee_id {
+        q = q.filter(check_ins::employee_id.eq(e.clone()));
+    }
+    if let Some(from) = &f.from {
+        q = q.filter(check_ins::local_date.ge(from.clone()));
+    }
+    if let Some(to) = &f.to {
+        q = q.filter(check_ins::local_date.le(to.clone()));
+    }
+    if let Some((risk, at, id)) = &f.after {
+        q = q.filter(
+            check_in_flags::risk
+                .lt(*risk)
+                .or(check_in_flags::risk.eq(*risk).and(
+                    check_in_flags::received_at
+                        .gt(*at)
+                        .or(check_in_flags::received_at
+                            .eq(*at)
+                            .and(check_in_flags::check_in_id.gt(id.clone()))),
+                )),
         );
     }
     Ok(q.load(conn)?)
