@@ -451,6 +451,15 @@ pub async fn list_holidays(
     })))
 }
 
+/// A holiday changes every unit's days: refused (409) when its month is closed anywhere.
+fn holiday_month_open(conn: &mut DbConnection, date: NaiveDate) -> Result<(), StorageError> {
+    if hadir_storage::repo::months::of_month(conn, &date.format("%Y-%m").to_string())?.is_empty() {
+        Ok(())
+    } else {
+        Err(super::review::closed_error(date))
+    }
+}
+
 fn holiday_conflict(e: StorageError) -> ApiError {
     match e {
         StorageError::Duplicate(_) => {
@@ -486,6 +495,7 @@ pub async fn create_holiday(
     state
         .db
         .transaction(move |conn| {
+            holiday_month_open(conn, stored.date)?;
             repo::insert_holiday(conn, &stored)?;
             Actor {
                 caller: &caller,
@@ -549,6 +559,10 @@ pub async fn update_holiday(
         .db
         .transaction(move |conn| {
             let before = repo::find_holiday(conn, &id)?;
+            holiday_month_open(conn, before.date)?;
+            if let Some(date) = changes.date {
+                holiday_month_open(conn, date)?;
+            }
             let after = repo::update_holiday(conn, &id, &changes)?;
             Actor {
                 caller: &caller,
@@ -581,6 +595,7 @@ pub async fn delete_holiday(
         .db
         .transaction(move |conn| {
             let before = repo::find_holiday(conn, &id)?;
+            holiday_month_open(conn, before.date)?;
             repo::delete_holiday(conn, &id)?;
             Actor {
                 caller: &caller,
@@ -1593,6 +1608,9 @@ pub async fn create_roster(
             }
             if !errors.is_empty() {
                 return Ok(Err(errors));
+            }
+            for e in people.values() {
+                open_days(conn, e, stored.starts_on, stored.ends_on)?;
             }
             // Days with an assignment made by hand keep it; earlier rosters' days are replaced.
             let ids: Vec<String> = people.keys().cloned().collect();

@@ -327,6 +327,26 @@ async fn every_decision_path_and_refusal() {
         StatusCode::CONFLICT,
     )
     .await;
+    // Nor the holidays of that month, nor a roster over it.
+    problem(
+        post(
+            app,
+            &s.hr.access,
+            "/api/v1/holidays",
+            &json!({"date": today, "name": "Libur"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let roster = json!({"unit_id": s.w.dinas_a, "name": "R", "starts_on": today, "ends_on": today,
+        "groups": [{"name": "A", "employee_ids": [staff_a_id], "weeks": [{"mon": "office", "tue": "office",
+        "wed": "office", "thu": "office", "fri": "office", "sat": "office", "sun": "office"}]}]});
+    problem(
+        post(app, &s.hr.access, "/api/v1/rosters", &roster).await,
+        StatusCode::CONFLICT,
+    )
+    .await;
     // Only an admin reopens, with a reason; then the decision goes through.
     let reopen = format!("/api/v1/months/{month}/reopen");
     problem(
