@@ -255,24 +255,9 @@ pub async fn export_to_file(
     tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
         use std::io::Write as _;
         let io = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", out.display()));
-        let xlsx_error = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
-        let mut failure = None;
         if format == "xlsx" {
-            let mut book = XlsxBook::new(lang, &days).map_err(xlsx_error)?;
-            produce(&st, &ids, first, last, &rules, |chunk| {
-                match chunk.and_then(|m| book.rows(&m).map_err(xlsx_error)) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(e);
-                        false
-                    }
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            std::fs::write(&out, book.finish().map_err(xlsx_error)?).map_err(io)?;
-            return Ok(());
+            let bytes = xlsx_bytes(&st, &ids, (first, last), &rules, lang, &days)?;
+            return std::fs::write(&out, bytes).map_err(io);
         }
         let mut file = std::io::BufWriter::new(std::fs::File::create(&out).map_err(io)?);
         let csv = CsvSheet::new(lang);
@@ -284,25 +269,14 @@ pub async fn export_to_file(
         }
         let mut first_row = true;
         let cap_bp = st.allowance.cap_bp;
-        produce(&st, &ids, first, last, &rules, |chunk| {
-            let bytes = chunk.and_then(|months| {
-                if format == "csv" {
-                    csv.rows(&months).map_err(ApiError::Internal)
-                } else {
-                    json_rows(&months, &mut first_row, cap_bp)
-                }
-            });
-            match bytes.and_then(|b| file.write_all(&b).map_err(io)) {
-                Ok(()) => true,
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
-            }
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
+        produce_all(&st, &ids, (first, last), &rules, |months| {
+            let bytes = if format == "csv" {
+                csv.rows(&months).map_err(ApiError::Internal)?
+            } else {
+                json_rows(&months, &mut first_row, cap_bp)?
+            };
+            file.write_all(&bytes).map_err(io)
+        })?;
         if format == "json" {
             file.write_all(b"]}").map_err(io)?;
         }
@@ -311,6 +285,52 @@ pub async fn export_to_file(
     .await
     .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
     Ok(count)
+}
+
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as map_err(xlsx_error), which hands the error over by value"
+)]
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
+    ApiError::Internal(format!("xlsx: {e}"))
+}
+
+/// Runs `produce`, handing each chunk to `write`; the first error (reading, computing or
+/// writing) stops it and is returned.
+fn produce_all(
+    state: &AppState,
+    ids: &[String],
+    (first, last): (NaiveDate, NaiveDate),
+    rules: &MonthRules,
+    mut write: impl FnMut(Vec<EmployeeMonth>) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let mut failure = None;
+    produce(state, ids, first, last, rules, |chunk| {
+        match chunk.and_then(&mut write) {
+            Ok(()) => true,
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
+    });
+    failure.map_or(Ok(()), Err)
+}
+
+/// The month as an XLSX file (on a blocking thread: it reads the database chunk by chunk).
+fn xlsx_bytes(
+    state: &AppState,
+    ids: &[String],
+    range: (NaiveDate, NaiveDate),
+    rules: &MonthRules,
+    lang: Lang,
+    days: &[u32],
+) -> Result<Vec<u8>, ApiError> {
+    let mut book = XlsxBook::new(lang, days).map_err(xlsx_error)?;
+    produce_all(state, ids, range, rules, |months| {
+        book.rows(&months).map_err(xlsx_error)
+    })?;
+    book.finish().map_err(xlsx_error)
 }
 
 /// Produces the month chunk by chunk on a blocking thread, handing each chunk to `sink`; stops
@@ -376,28 +396,8 @@ pub async fn monthly(
 
     if format == "xlsx" {
         let st = state.get_ref().clone();
-        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-            let xlsx_error =
-                |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
-            let mut book = XlsxBook::new(lang, &days).map_err(xlsx_error)?;
-            let mut failure = None;
-            produce(&st, &ids, first, last, &rules, |chunk| match chunk {
-                Ok(months) => match book.rows(&months) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failure = Some(xlsx_error(e));
-                        false
-                    }
-                },
-                Err(e) => {
-                    failure = Some(e);
-                    false
-                }
-            });
-            if let Some(e) = failure {
-                return Err(e);
-            }
-            book.finish().map_err(xlsx_error)
+        let bytes = tokio::task::spawn_blocking(move || {
+            xlsx_bytes(&st, &ids, (first, last), &rules, lang, &days)
         })
         .await
         .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
