@@ -194,7 +194,9 @@ async fn sweep(settings: &Settings, grace_s: Option<u64>) -> Result<(), startup:
         .await
         .map_err(|e| startup::StartupError(format!("sweep: {e}")))?;
     println!(
-        "examined {} objects older than {}s; deleted {} without a check-in",
+        "reduced {} selfies of closed months to their thumbnails; examined {} objects older \
+         than {}s; deleted {} without a check-in",
+        report.reduced,
         report.examined,
         grace.as_secs(),
         report.deleted

@@ -219,6 +219,9 @@ pub struct CheckInSettings {
     pub sweep_grace_s: u64,
     /// How often the server sweeps orphaned objects; 0 turns the periodic sweep off.
     pub sweep_interval_s: u64,
+    /// Days after a month is closed when its selfies are reduced to their thumbnail and hash
+    /// (UU PDP: selfies are not kept longer than needed).
+    pub selfie_retention_days: u32,
 }
 
 impl Default for CheckInSettings {
@@ -241,6 +244,7 @@ impl Default for CheckInSettings {
             default_timezone: "Asia/Jakarta".into(),
             sweep_grace_s: 3600,
             sweep_interval_s: 900,
+            selfie_retention_days: 90,
         }
     }
 }
@@ -683,6 +687,11 @@ impl Settings {
             ci.sweep_grace_s >= 60,
             &["check_ins", "sweep_grace_s"],
             "must be at least 60 seconds",
+        );
+        check(
+            (1..=3650).contains(&ci.selfie_retention_days),
+            &["check_ins", "selfie_retention_days"],
+            "must be 1 to 3650 days",
         );
         let at = &self.attendance;
         check(

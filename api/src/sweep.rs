@@ -1,4 +1,5 @@
-//! The sweeper: deletes photo objects that no check-in refers to once they are old enough.
+//! The sweeper: deletes photo objects that no check-in refers to once they are old enough,
+//! and keeps selfies no longer than the retention period after their month is closed.
 //!
 //! Such objects exist because a check-in's photo is stored before its row: a request that dies
 //! between the two (database down, process killed, a conflicting reuse of a client id) leaves
@@ -7,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use hadir_storage::repo::check_ins;
+use hadir_storage::repo::{check_ins, months, org};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -20,12 +21,70 @@ pub const PREFIXES: [&str; 2] = ["selfies/", "thumbs/"];
 pub struct SweepReport {
     pub examined: usize,
     pub deleted: usize,
+    /// Selfies reduced to their thumbnail (their month closed longer ago than the retention).
+    pub reduced: usize,
 }
 
-/// Deletes every object under [`PREFIXES`] older than `grace` that no check-in refers to.
+/// Reduces the selfies of months closed longer ago than `check_ins.selfie_retention_days` to
+/// their thumbnails (the full-size objects are then swept as unreferenced). Audited per close.
+async fn retention(state: &AppState) -> Result<usize, ApiError> {
+    let days = i64::from(state.check_in.selfie_retention_days);
+    let before = (Utc::now() - TimeDelta::days(days)).naive_utc();
+    Ok(state
+        .db
+        .transaction(move |conn| {
+            let mut reduced = 0;
+            for close in months::closed_before(conn, before)? {
+                let Some((first, last)) = crate::month::month_range(&close.month) else {
+                    continue;
+                };
+                let units: Option<Vec<String>> = match &close.unit_id {
+                    Some(unit) => Some(
+                        hadir_domain::org::subtree(&org::unit_parents(conn)?, unit)
+                            .into_iter()
+                            .collect(),
+                    ),
+                    None => None,
+                };
+                let n = check_ins::reduce_selfies(
+                    conn,
+                    &first.to_string(),
+                    &last.to_string(),
+                    units.as_deref(),
+                )?;
+                if n > 0 {
+                    crate::audit::record::<(), _>(
+                        conn,
+                        &crate::audit::Entry {
+                            actor: None,
+                            action: "photo.retention",
+                            entity: "month",
+                            entity_id: &close.month,
+                            before: None,
+                            after: Some(&serde_json::json!({
+                                "unit_id": close.unit_id,
+                                "selfies_reduced_to_thumbnails": n,
+                                "retention_days": days,
+                            })),
+                            request_id: None,
+                        },
+                    )?;
+                }
+                reduced += n;
+            }
+            Ok(reduced)
+        })
+        .await?)
+}
+
+/// Applies the selfie retention, then deletes every object under [`PREFIXES`] older than
+/// `grace` that no check-in refers to.
 pub async fn sweep(state: &AppState, grace: Duration) -> Result<SweepReport, ApiError> {
     let cutoff = Utc::now() - TimeDelta::from_std(grace).unwrap_or(TimeDelta::hours(1));
-    let mut report = SweepReport::default();
+    let mut report = SweepReport {
+        reduced: retention(state).await?,
+        ..SweepReport::default()
+    };
     for prefix in PREFIXES {
         let old: Vec<_> = state
             .photos
@@ -62,8 +121,12 @@ pub fn spawn_periodic(state: AppState, interval: Duration, grace: Duration) {
         loop {
             ticker.tick().await;
             match sweep(&state, grace).await {
-                Ok(report) if report.deleted > 0 => {
-                    tracing::info!(deleted = report.deleted, "periodic sweep done");
+                Ok(report) if report.deleted > 0 || report.reduced > 0 => {
+                    tracing::info!(
+                        deleted = report.deleted,
+                        reduced = report.reduced,
+                        "periodic sweep done"
+                    );
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "periodic sweep failed"),

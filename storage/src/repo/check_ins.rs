@@ -478,3 +478,35 @@ pub fn counted_for(
     }
     Ok(rows)
 }
+
+/// Reduces to their thumbnail the selfies of the check-ins in a closed month: the row then
+/// names the thumbnail as its photo, and the full-size object, referenced by nothing, goes with
+/// the next sweep. `units` limits it to a unit close's employees. Returns how many were reduced.
+pub fn reduce_selfies(
+    conn: &mut DbConnection,
+    from: &str,
+    to: &str,
+    units: Option<&[String]>,
+) -> Result<usize, StorageError> {
+    let in_month = check_ins::local_date
+        .ge(from.to_owned())
+        .and(check_ins::local_date.le(to.to_owned()))
+        .and(check_ins::photo_key.ne(check_ins::thumbnail_key));
+    let reduced = match units {
+        None => diesel::update(check_ins::table.filter(in_month))
+            .set(check_ins::photo_key.eq(check_ins::thumbnail_key))
+            .execute(conn)?,
+        Some(units) => diesel::update(
+            check_ins::table.filter(in_month).filter(
+                check_ins::employee_id.eq_any(
+                    employees::table
+                        .filter(employees::unit_id.eq_any(units.to_vec()))
+                        .select(employees::id),
+                ),
+            ),
+        )
+        .set(check_ins::photo_key.eq(check_ins::thumbnail_key))
+        .execute(conn)?,
+    };
+    Ok(reduced)
+}

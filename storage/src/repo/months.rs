@@ -38,3 +38,14 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), StorageError> {
     diesel::delete(month_closes::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// Every close older than `before`.
+pub fn closed_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> Result<Vec<MonthCloseRow>, StorageError> {
+    Ok(month_closes::table
+        .filter(month_closes::closed_at.lt(before))
+        .select(MonthCloseRow::as_select())
+        .load(conn)?)
+}

@@ -923,3 +923,90 @@ async fn the_sweeper_deletes_old_objects_without_a_check_in_and_keeps_the_rest()
         "the check-in's selfie and thumbnail stay"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn selfies_of_a_month_closed_long_ago_are_reduced_to_their_thumbnails() {
+    use diesel::{ExpressionMethods, RunQueryDsl};
+    use hadir_storage::schema::month_closes;
+
+    let (app, budi) = app_with_budi().await;
+    let admin = app.admin().await;
+    let body: Value = created(
+        app.post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    let id = body["id"].as_str().unwrap();
+    let month = &body["local_date"].as_str().unwrap()[..7];
+    let res = app
+        .post_json(
+            &format!("/api/v1/months/{month}/close"),
+            Some(&admin.access),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let row = || check_ins::find(&mut app.db.connect(), id).unwrap();
+    let full = row().photo_key;
+    // Closed today: within the 90 days, the selfie stays whole.
+    let report = hadir_api::sweep::sweep(&app.state, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.reduced, 0);
+    assert_eq!(row().photo_key, full);
+    // Closed 91 days ago: the row keeps the thumbnail and the hash, the full selfie goes.
+    let long_ago = (chrono::Utc::now() - chrono::TimeDelta::days(91)).naive_utc();
+    diesel::update(month_closes::table)
+        .set(month_closes::closed_at.eq(long_ago))
+        .execute(&mut app.db.connect())
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = hadir_api::sweep::sweep(&app.state, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.reduced, 1, "{report:?}");
+    assert_eq!(
+        report.deleted, 1,
+        "the full-size selfie, now referenced by nothing"
+    );
+    let after = row();
+    assert_eq!(after.photo_key, after.thumbnail_key);
+    assert!(!after.photo_sha256.is_empty() && !after.photo_phash.is_empty());
+    let store = app.photo_store();
+    assert!(
+        store
+            .get(&hadir_domain::PhotoKey::new(full).unwrap())
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .get(&hadir_domain::PhotoKey::new(after.thumbnail_key).unwrap())
+            .await
+            .is_ok()
+    );
+    // The reviewer's link now shows the thumbnail; the reduction is in the audit log.
+    let seen: Value = app
+        .get(&format!("/api/v1/check-ins/{id}"), &admin.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(seen["selfie_url"].is_string());
+    let log: Value = app
+        .get("/api/v1/audit-log?action=photo.retention", &admin.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["items"][0]["after"]["selfies_reduced_to_thumbnails"], 1);
+    // Swept again, nothing more happens.
+    let report = hadir_api::sweep::sweep(&app.state, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!((report.reduced, report.deleted), (0, 0));
+}
