@@ -16,6 +16,7 @@ use hadir_storage::repo::attendance::{
     self as repo, CorrectionRow, DayFilter, ManualEntryRow, ReportRow,
 };
 use hadir_storage::repo::org::{self, EmployeeRow};
+use hadir_storage::repo::plan as plan_repo;
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,29 +50,33 @@ fn hhmm(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveTim
     t
 }
 
-/// The local date and time zone an employee's days are counted in, now.
+/// The employees among `ids` with the time zone their days are counted in: the rule of the day
+/// status (`planning::time_zone_of`: the first active office, else the default).
+fn zoned(
+    state: &AppState,
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<(EmployeeRow, chrono_tz::Tz)>, StorageError> {
+    let today = Utc::now().date_naive();
+    let book = plan_repo::load_book(conn, Some(ids), today, today)?;
+    let default = state.check_in.time_zone();
+    Ok(book
+        .employees
+        .iter()
+        .map(|e| (e.clone(), planning::time_zone_of(&book, e, default)))
+        .collect())
+}
+
+/// The local date an employee's days are counted in, now.
 fn today_of(
     state: &AppState,
     conn: &mut DbConnection,
     e: &EmployeeRow,
-) -> Result<(NaiveDate, chrono_tz::Tz), StorageError> {
-    let tz = time_zone(state, conn, e)?;
-    Ok((Utc::now().with_timezone(&tz).date_naive(), tz))
-}
-
-fn time_zone(
-    state: &AppState,
-    conn: &mut DbConnection,
-    e: &EmployeeRow,
-) -> Result<chrono_tz::Tz, StorageError> {
-    let default = state.check_in.time_zone();
-    Ok(match &e.office_id {
-        Some(o) => org::find_office(conn, o)?
-            .timezone
-            .parse()
-            .unwrap_or(default),
-        None => default,
-    })
+) -> Result<NaiveDate, StorageError> {
+    let tz = zoned(state, conn, std::slice::from_ref(&e.id))?
+        .pop()
+        .map_or_else(|| state.check_in.time_zone(), |(_, tz)| tz);
+    Ok(Utc::now().with_timezone(&tz).date_naive())
 }
 
 /// Whether the caller decides for `employee`: HR, admins, and anyone above them in the chain.
@@ -225,22 +230,20 @@ fn manual_fields(
     }
 }
 
-/// The manual entry of `kind` at `time` on `date` for `e`, in their time zone.
+/// The manual entry of `kind` at `time` on `date` for `e`, in their time zone `tz`.
 fn manual_row(
-    state: &AppState,
-    conn: &mut DbConnection,
-    e: &EmployeeRow,
+    (e, tz): &(EmployeeRow, chrono_tz::Tz),
     (date, kind, time, reason): (NaiveDate, &str, NaiveTime, &str),
     author: &str,
     batch_id: Option<&str>,
-) -> Result<ManualEntryRow, StorageError> {
-    let tz = time_zone(state, conn, e)?;
+) -> ManualEntryRow {
+    let tz = *tz;
     let at = date
         .and_time(time)
         .and_local_timezone(tz)
         .earliest()
         .map_or_else(|| date.and_time(time), |t| t.naive_utc());
-    Ok(ManualEntryRow {
+    ManualEntryRow {
         id: uuid::Uuid::new_v4().to_string(),
         employee_id: e.id.clone(),
         date,
@@ -252,7 +255,7 @@ fn manual_row(
         author_user_id: author.to_owned(),
         batch_id: batch_id.map(str::to_owned),
         created_at: now_utc(),
-    })
+    }
 }
 
 fn not_found_as(field: &'static str) -> impl Fn(StorageError) -> StorageError {
@@ -296,14 +299,13 @@ pub async fn create_manual(
             let e = writable_employee(conn, &scope, &employee_id)
                 .map_err(not_found_as("employee_id"))?;
             open_days(conn, &e, date, date)?;
+            let zoned = zoned(&st, conn, std::slice::from_ref(&e.id))?;
             let row = manual_row(
-                &st,
-                conn,
-                &e,
+                zoned.first().ok_or(StorageError::NotFound)?,
                 (date, &kind, time, &reason),
                 &caller.user_id,
                 None,
-            )?;
+            );
             repo::insert_manual(conn, std::slice::from_ref(&row))?;
             Actor {
                 caller: &caller,
@@ -353,19 +355,28 @@ pub async fn create_manual_batch(
                 .into_iter()
                 .collect();
             let batch_id = uuid::Uuid::new_v4().to_string();
-            let mut rows = Vec::new();
-            for id in repo::active_ids_in(conn, &units)? {
-                let e = org::find_employee(conn, &id)?;
-                open_days(conn, &e, date, date)?;
-                rows.push(manual_row(
-                    &st,
-                    conn,
-                    &e,
-                    (date, &kind, time, &reason),
-                    &caller.user_id,
-                    Some(&batch_id),
-                )?);
+            let ids = repo::active_ids_in(conn, &units)?;
+            let mut people = zoned(&st, conn, &ids)?;
+            people.sort_by(|(a, _), (b, _)| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+            // The close of a month is per unit: each unit of the batch is checked once.
+            let batch_units: std::collections::BTreeSet<&str> =
+                people.iter().map(|(e, _)| e.unit_id.as_str()).collect();
+            for unit in batch_units {
+                if super::review::month_closed(conn, unit, date)? {
+                    return Err(super::review::closed_error(date));
+                }
             }
+            let rows: Vec<ManualEntryRow> = people
+                .iter()
+                .map(|p| {
+                    manual_row(
+                        p,
+                        (date, &kind, time, &reason),
+                        &caller.user_id,
+                        Some(&batch_id),
+                    )
+                })
+                .collect();
             repo::insert_manual(conn, &rows)?;
             Actor {
                 caller: &caller,
@@ -568,7 +579,7 @@ pub async fn create_correction(
         .db
         .transaction(move |conn| {
             let e = org::find_employee(conn, &stored.employee_id)?;
-            let (today, _) = today_of(&st, conn, &e)?;
+            let today = today_of(&st, conn, &e)?;
             if date > today {
                 return Ok(Err(FieldError::new(
                     "date",
@@ -980,7 +991,7 @@ pub async fn put_report(
         .db
         .transaction(move |conn| {
             let e = org::find_employee(conn, &employee_id)?;
-            let (today, _) = today_of(&st, conn, &e)?;
+            let today = today_of(&st, conn, &e)?;
             if date > today {
                 return Ok(Err(ApiError::field(
                     "date",

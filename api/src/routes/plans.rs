@@ -1578,18 +1578,22 @@ pub async fn create_roster(
             }
             let units = subtree(&parents, &stored.unit_id);
             let mut errors = Vec::new();
-            let mut people = HashMap::new();
+            let named: Vec<String> = groups
+                .iter()
+                .flat_map(|g| g.employee_ids.iter().cloned())
+                .collect();
+            let people: HashMap<String, EmployeeRow> = org::find_employees(conn, &named)?
+                .into_iter()
+                .filter(|e| e.active && units.contains(&e.unit_id))
+                .map(|e| (e.id.clone(), e))
+                .collect();
             for (i, g) in groups.iter().enumerate() {
                 for (k, id) in g.employee_ids.iter().enumerate() {
-                    match org::find_employee(conn, id) {
-                        Ok(e) if e.active && units.contains(&e.unit_id) => {
-                            people.insert(e.id.clone(), e);
-                        }
-                        Ok(_) | Err(StorageError::NotFound) => errors.push(FieldError::new(
+                    if !people.contains_key(id) {
+                        errors.push(FieldError::new(
                             format!("groups[{i}].employee_ids[{k}]"),
                             "no such active employee in this unit or its sub-units",
-                        )),
-                        Err(e) => return Err(e),
+                        ));
                     }
                 }
             }

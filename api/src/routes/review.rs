@@ -360,11 +360,13 @@ pub async fn queue(
                 (None, only) => only,
             };
             let rows = check_ins::queue(conn, &filter)?;
-            let ids: BTreeSet<String> = rows.iter().map(|r| r.employee_id.clone()).collect();
-            let mut people = Vec::new();
-            for id in ids {
-                people.push(org::find_employee(conn, &id)?);
-            }
+            let ids: Vec<String> = rows
+                .iter()
+                .map(|r| r.employee_id.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let people = org::find_employees(conn, &ids)?;
             Ok((rows, people))
         })
         .await?;

@@ -123,6 +123,23 @@ pub fn active_offices(conn: &mut DbConnection) -> Result<Vec<OfficeRow>, Storage
         .load(conn)?)
 }
 
+/// The employees among `ids` that exist, in no particular order.
+pub fn find_employees(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<Vec<EmployeeRow>, StorageError> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(5_000) {
+        rows.extend(
+            employees::table
+                .filter(employees::id.eq_any(chunk))
+                .select(EmployeeRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 pub fn find_employee(conn: &mut DbConnection, id: &str) -> Result<EmployeeRow, StorageError> {
     Ok(employees::table
         .find(id)

@@ -529,18 +529,7 @@ pub fn load_book(
     to: NaiveDate,
 ) -> Result<PlanBook, StorageError> {
     let employees: Vec<EmployeeRow> = match employee_ids {
-        Some(ids) => {
-            let mut rows = Vec::new();
-            for chunk in ids.chunks(5_000) {
-                rows.extend(
-                    employees::table
-                        .filter(employees::id.eq_any(chunk))
-                        .select(EmployeeRow::as_select())
-                        .load(conn)?,
-                );
-            }
-            rows
-        }
+        Some(ids) => crate::repo::org::find_employees(conn, ids)?,
         None => employees::table
             .filter(employees::active.eq(true))
             .select(EmployeeRow::as_select())
