@@ -135,6 +135,15 @@ check_dependency_rule() {
     done
     exit 1
   fi
+  # Inside hadir-api, the application layer (api/src/app) knows neither actix nor HTML: the
+  # JSON routes and the console call it, never the other way round.
+  offending=$(grep -rnE '\b(actix_web|actix_multipart|askama|HttpResponse|HttpRequest)\b|crate::(routes|console|error)\b' \
+    api/src/app || true)
+  if [[ -n $offending ]]; then
+    echo "dependency rule broken: the application layer (api/src/app) names an interface:" >&2
+    printf '  %s\n' "$offending" >&2
+    exit 1
+  fi
   echo "dependency rule: ok"
 }
 

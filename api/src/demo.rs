@@ -191,6 +191,7 @@ impl Builder<'_> {
                     token_version: 0,
                     created_at: self.now,
                     updated_at: self.now,
+                    created_by: None,
                 },
             )?;
             self.logins += 1;

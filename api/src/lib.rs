@@ -1,5 +1,6 @@
 //! Hadir's HTTP API: settings, authentication, routes, problem+json errors and start-up.
 
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod demo;

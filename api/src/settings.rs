@@ -281,6 +281,9 @@ pub struct AttendanceSettings {
     pub max_attachment_bytes: usize,
     /// Whether a day of work from home counts only with an approved daily activity report.
     pub wfh_requires_report: bool,
+    /// Separation of duties: for this many days after an account was created, it may not act
+    /// on the attendance of the account that created it (nor of that account's recent creator).
+    pub creator_conflict_days: u32,
 }
 
 impl Default for AttendanceSettings {
@@ -289,6 +292,7 @@ impl Default for AttendanceSettings {
             correction_close_days: 3,
             max_attachment_bytes: 5 * 1024 * 1024,
             wfh_requires_report: true,
+            creator_conflict_days: 90,
         }
     }
 }
@@ -698,6 +702,11 @@ impl Settings {
             at.correction_close_days <= 27,
             &["attendance", "correction_close_days"],
             "must be 0 to 27 days",
+        );
+        check(
+            at.creator_conflict_days <= 3650,
+            &["attendance", "creator_conflict_days"],
+            "must be 0 to 3650 days",
         );
         check(
             (1024..=50 * 1024 * 1024).contains(&at.max_attachment_bytes),

@@ -106,6 +106,7 @@ pub async fn create_account(
         token_version: 0,
         created_at: now,
         updated_at: now,
+        created_by: None,
     };
     db.transaction(move |conn| {
         users::insert(conn, &row)?;

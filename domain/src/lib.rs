@@ -8,6 +8,7 @@ pub mod account;
 pub mod attendance;
 pub mod checkin;
 pub mod day;
+pub mod duty;
 pub mod geofence;
 pub mod ids;
 pub mod import;

@@ -43,6 +43,25 @@ impl Role {
         }
     }
 
+    /// The role's rank: a wider scope ranks higher.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Employee => 0,
+            Role::Supervisor => 1,
+            Role::UnitAdmin => 2,
+            Role::Hr => 3,
+            Role::Admin => 4,
+        }
+    }
+
+    /// Whether an account of this role may give `role` to an account: only roles below its
+    /// own, except that admins may make admins (separation of duties: HR cannot make a second
+    /// HR account to approve its own attendance).
+    #[must_use]
+    pub fn may_grant(self, role: Role) -> bool {
+        self == Role::Admin || role.rank() < self.rank()
+    }
+
     /// Whether this role manages login accounts.
     #[must_use]
     pub fn manages_accounts(self) -> bool {
@@ -81,6 +100,18 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
+    }
+
+    #[test]
+    fn a_role_grants_only_roles_below_its_own_but_admins_make_admins() {
+        use Role::{Admin, Employee, Hr, Supervisor, UnitAdmin};
+        let grants =
+            |r: Role| -> Vec<Role> { Role::ALL.into_iter().filter(|g| r.may_grant(*g)).collect() };
+        assert_eq!(grants(Admin), Role::ALL);
+        assert_eq!(grants(Hr), [Employee, Supervisor, UnitAdmin]);
+        assert_eq!(grants(UnitAdmin), [Employee, Supervisor]);
+        assert_eq!(grants(Supervisor), [Employee]);
+        assert!(grants(Employee).is_empty());
     }
 
     #[test]

@@ -286,16 +286,44 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, StorageError> + Send + 'static,
         T: Send + 'static,
     {
+        self.transaction_as(f).await
+    }
+
+    /// `transaction` for a closure with its own error type (a use case's refusals beside
+    /// storage errors): any `Err` rolls the transaction back.
+    pub async fn transaction_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        /// Diesel's transaction wants an error it can make from its own.
+        enum TxError<E> {
+            Diesel(diesel::result::Error),
+            Inner(E),
+        }
+        impl<E> From<diesel::result::Error> for TxError<E> {
+            fn from(e: diesel::result::Error) -> Self {
+                TxError::Diesel(e)
+            }
+        }
         let lock = self.write_lock.clone();
-        self.run(move |conn| {
-            // A poisoned lock only means another writer panicked; the database itself rolled
-            // that transaction back.
-            let _guard = lock
-                .as_ref()
-                .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            conn.transaction(f)
-        })
-        .await
+        let result = self
+            .run(move |conn| {
+                // A poisoned lock only means another writer panicked; the database itself
+                // rolled that transaction back.
+                let _guard = lock
+                    .as_ref()
+                    .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                Ok(conn.transaction(|conn| f(conn).map_err(TxError::Inner)))
+            })
+            .await;
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(TxError::Inner(e))) => Err(e),
+            Ok(Err(TxError::Diesel(e))) => Err(E::from(StorageError::from(e))),
+            Err(e) => Err(E::from(e)),
+        }
     }
 
     /// Whether the database answers now, on a fresh connection (not a pooled one, which could

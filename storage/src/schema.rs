@@ -62,6 +62,7 @@ diesel::table! {
         token_version -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        created_by -> Nullable<Text>,
     }
 }
 

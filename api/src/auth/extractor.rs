@@ -17,15 +17,8 @@ use crate::state::AppState;
 /// One message for every way a token can fail, so that a probe learns nothing.
 const REFUSED: &str = "missing, invalid or expired access token";
 
-/// The authenticated caller.
-#[derive(Clone, Debug)]
-pub struct AuthUser {
-    pub user_id: String,
-    pub username: String,
-    pub role: Role,
-    pub employee_id: Option<String>,
-    pub session_id: String,
-}
+/// The authenticated caller of a JSON route: the application layer's `Caller`.
+pub type AuthUser = crate::app::Caller;
 
 impl AuthUser {
     /// 403 unless the caller has one of `roles`.

@@ -27,6 +27,7 @@ use super::plans::{
     writable_employee,
 };
 use super::{page_limit, parse_id, query_id};
+use crate::app::duty;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -94,21 +95,32 @@ fn may_decide(
     }
 }
 
+/// Who is deciding, for what, with which separation-of-duties window.
+struct Deciding<'a> {
+    caller: &'a AuthUser,
+    request_id: &'a str,
+    action: &'a str,
+    window_days: u32,
+}
+
 /// The employee whose correction or report the caller decides: 404 when the caller may not see
-/// them (or the record is `hidden`, a draft), 403 for their own and for someone not above them.
+/// them (or the record is `hidden`, a draft), 403 for their own, for the account that recently
+/// created theirs (both audited) and for someone not above them.
 fn decider(
     conn: &mut DbConnection,
-    caller: &AuthUser,
+    deciding: &Deciding<'_>,
     employee_id: &str,
     hidden: bool,
 ) -> Result<Result<EmployeeRow, ApiError>, StorageError> {
+    let caller = deciding.caller;
     let e = org::find_employee(conn, employee_id)?;
     let scope = Scope::of(conn, caller)?;
     if hidden || !may_see(conn, &scope, caller, &e)? {
         return Err(StorageError::NotFound);
     }
-    if caller.employee_id.as_deref() == Some(e.id.as_str()) {
-        return Ok(Err(ApiError::Forbidden("nobody decides their own request")));
+    if let Some(refused) = duty::Guard::load(conn, caller, deciding.window_days)?.refused(&e.id) {
+        duty::record_refusal(conn, caller, deciding.request_id, deciding.action, &refused)?;
+        return Ok(Err(ApiError::Forbidden(refused.conflict.explanation())));
     }
     if !may_decide(conn, caller, &e)? {
         return Ok(Err(ApiError::Forbidden(
@@ -292,12 +304,15 @@ pub async fn create_manual(
         .map_err(|_| ApiError::field("employee_id", "must be a UUID"))?;
     let date = body.date;
     let st = state.clone();
-    let row = state
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
+    let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let scope = Scope::of(conn, &caller)?;
             let e = writable_employee(conn, &scope, &employee_id)
                 .map_err(not_found_as("employee_id"))?;
+            duty::ensure(conn, &caller, &e.id, window)?;
             open_days(conn, &e, date, date)?;
             let zoned = zoned(&st, conn, std::slice::from_ref(&e.id))?;
             let row = manual_row(
@@ -321,8 +336,16 @@ pub async fn create_manual(
             )?;
             Ok(row)
         })
-        .await
-        .map_err(missing_reference)?;
+        .await;
+    let row = super::settled(
+        &state,
+        &who,
+        &rid,
+        "manual_entry.create",
+        result,
+        missing_reference,
+    )
+    .await?;
     Ok(created(
         "attendance/manual",
         &row.id,
@@ -344,18 +367,23 @@ pub async fn create_manual_batch(
         parse_id(&body.unit_id).map_err(|_| ApiError::field("unit_id", "must be a UUID"))?;
     let date = body.date;
     let st = state.clone();
-    let (batch_id, rows) = state
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
+    let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let parents = org::unit_parents(conn)?;
             if !parents.contains_key(&unit_id) {
-                return Err(StorageError::MissingReference("unit_id".into()));
+                return Err(StorageError::MissingReference("unit_id".into()).into());
             }
             let units: Vec<String> = hadir_domain::org::subtree(&parents, &unit_id)
                 .into_iter()
                 .collect();
             let batch_id = uuid::Uuid::new_v4().to_string();
             let ids = repo::active_ids_in(conn, &units)?;
+            // A unit's batch that would reach the caller (or the account that made theirs)
+            // is refused whole: another officer enters it.
+            duty::Guard::load(conn, &caller, window)?.ensure(ids.iter().map(String::as_str))?;
             let mut people = zoned(&st, conn, &ids)?;
             people.sort_by(|(a, _), (b, _)| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
             // The close of a month is per unit: each unit of the batch is checked once.
@@ -363,7 +391,7 @@ pub async fn create_manual_batch(
                 people.iter().map(|(e, _)| e.unit_id.as_str()).collect();
             for unit in batch_units {
                 if super::review::month_closed(conn, unit, date)? {
-                    return Err(super::review::closed_error(date));
+                    return Err(super::review::closed_error(date).into());
                 }
             }
             let rows: Vec<ManualEntryRow> = people
@@ -399,8 +427,16 @@ pub async fn create_manual_batch(
             )?;
             Ok((batch_id, rows))
         })
-        .await
-        .map_err(missing_reference)?;
+        .await;
+    let (batch_id, rows) = super::settled(
+        &state,
+        &who,
+        &rid,
+        "manual_entry.batch",
+        result,
+        missing_reference,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "batch_id": batch_id,
         "created": rows.len(),
@@ -830,11 +866,18 @@ pub async fn decide_correction(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let window = state.attendance.creator_conflict_days;
     let row = state
         .db
         .transaction(move |conn| {
             let before = repo::find_correction(conn, &id)?;
-            let e = match decider(conn, &caller, &before.employee_id, false)? {
+            let deciding = Deciding {
+                caller: &caller,
+                request_id: &request_id.0,
+                action: "correction.decide",
+                window_days: window,
+            };
+            let e = match decider(conn, &deciding, &before.employee_id, false)? {
                 Ok(e) => e,
                 Err(refused) => return Ok(Err(refused)),
             };
@@ -1224,11 +1267,23 @@ pub async fn decide_report(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let window = state.attendance.creator_conflict_days;
     let row = state
         .db
         .transaction(move |conn| {
             let before = repo::find_report(conn, &id)?;
-            let e = match decider(conn, &caller, &before.employee_id, before.status == "draft")? {
+            let deciding = Deciding {
+                caller: &caller,
+                request_id: &request_id.0,
+                action: "report.decide",
+                window_days: window,
+            };
+            let e = match decider(
+                conn,
+                &deciding,
+                &before.employee_id,
+                before.status == "draft",
+            )? {
                 Ok(e) => e,
                 Err(refused) => return Ok(Err(refused)),
             };

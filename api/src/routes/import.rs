@@ -282,6 +282,7 @@ pub async fn import_employees(
                         token_version: 0,
                         created_at: now,
                         updated_at: now,
+                        created_by: Some(caller.user_id.clone()),
                     });
                 }
                 imported.push(Imported {

@@ -27,6 +27,7 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{page_limit, parse_id, query_id};
+use crate::app::duty;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
@@ -1115,16 +1116,6 @@ pub struct EmployeePatch {
     pub other_office_ids: Option<Vec<String>>,
 }
 
-/// The roles a caller may give the accounts of employees they create.
-fn may_grant(caller: Role, role: Role) -> bool {
-    match caller {
-        Role::Admin => true,
-        Role::Hr => role != Role::Admin,
-        Role::UnitAdmin => matches!(role, Role::Employee | Role::Supervisor),
-        Role::Supervisor | Role::Employee => false,
-    }
-}
-
 fn staff_id(
     kind: Option<&str>,
     nip: &str,
@@ -1391,10 +1382,19 @@ pub async fn create_employee(
                 .map_err(|e| errors.push(FieldError::new("password", e.to_string())))
                 .ok();
             let role = match body.role.as_deref().unwrap_or("employee").parse::<Role>() {
-                Ok(r) if may_grant(caller.role, r) => Some(r),
-                Ok(_) => {
-                    errors.push(FieldError::new("role", "your role may not give this role"));
-                    None
+                Ok(r) if caller.role.may_grant(r) => Some(r),
+                Ok(r) => {
+                    duty::record_grant_refusal(
+                        &state.db,
+                        &caller,
+                        &request_id.0,
+                        "employee.create",
+                        r,
+                    )
+                    .await?;
+                    return Err(ApiError::Forbidden(
+                        "an account may give only roles below its own",
+                    ));
                 }
                 Err(e) => {
                     errors.push(FieldError::new("role", e.to_string()));
@@ -1458,6 +1458,7 @@ pub async fn create_employee(
             token_version: 0,
             created_at: now,
             updated_at: now,
+            created_by: Some(caller.user_id.clone()),
         });
     let (stored, stored_user, stored_others) = (row.clone(), user.clone(), others.clone());
     let result = state
@@ -1575,13 +1576,30 @@ pub async fn update_employee(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    // Where and when one is meant to work is part of one's attendance: separation of duties
+    // holds for these fields (a name or a position is not).
+    let touches_attendance = body.unit_id.is_some()
+        || body.echelon.is_some()
+        || body.supervisor_id.is_some()
+        || body.office_id.is_some()
+        || body.home_latitude.is_some()
+        || body.home_longitude.is_some()
+        || body.home_radius_m.is_some()
+        || body.active.is_some()
+        || body.schedule_id.is_some()
+        || body.other_office_ids.is_some();
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let scope = Scope::of(conn, &caller)?;
             let before = org::find_employee(conn, &id)?;
             if !scope.has_unit(&before.unit_id) {
-                return Err(StorageError::NotFound);
+                return Err(StorageError::NotFound.into());
+            }
+            if touches_attendance {
+                duty::ensure(conn, &caller, &id, window)?;
             }
             let mut errors = Vec::new();
             // The id and its type are checked together, with the stored one for what is left out.
@@ -1683,13 +1701,16 @@ pub async fn update_employee(
             Ok(Ok((after, user, others_after)))
         })
         .await;
+    let result = super::settled(&state, &who, &rid, "employee.update", result, |e| match e {
+        StorageError::Duplicate(what) => employee_conflict(&what),
+        e => e.into(),
+    })
+    .await?;
     match result {
-        Ok(Ok((row, user, others))) => Ok(
+        Ok((row, user, others)) => Ok(
             HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others))
         ),
-        Ok(Err(errors)) => Err(ApiError::Validation(errors)),
-        Err(StorageError::Duplicate(what)) => Err(employee_conflict(&what)),
-        Err(e) => Err(e.into()),
+        Err(errors) => Err(ApiError::Validation(errors)),
     }
 }
 

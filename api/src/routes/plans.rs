@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::org::{Actor, Scope, field_id, may_see, nullable, present, text};
 use super::{page_limit, parse_id, query_id};
+use crate::app::duty;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -1215,15 +1216,18 @@ pub async fn create_assignment(
     );
     let rules = state.plans.clone();
     let stored = row.clone();
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let scope = Scope::of(conn, &caller)?;
             let employee =
                 writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
                     StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
                     e => e,
                 })?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             open_days(conn, &employee, stored.date, stored.date)?;
             let mut errors = check_assignment_refs(conn, &employee, &stored)?;
             let people = HashMap::from([(employee.id.clone(), employee.clone())]);
@@ -1249,13 +1253,21 @@ pub async fn create_assignment(
             Ok(Ok(()))
         })
         .await;
+    let result = super::settled(
+        &state,
+        &who,
+        &rid,
+        "assignment.create",
+        result,
+        |e| match e {
+            StorageError::MissingReference(_) => ApiError::field("employee_id", "no such employee"),
+            e => assignment_conflict(e),
+        },
+    )
+    .await?;
     match result {
-        Ok(Ok(())) => Ok(created("assignments", &row.id, &AssignmentView::from(&row))),
-        Ok(Err(errors)) => Err(ApiError::Validation(errors)),
-        Err(StorageError::MissingReference(_)) => {
-            Err(ApiError::field("employee_id", "no such employee"))
-        }
-        Err(e) => Err(assignment_conflict(e)),
+        Ok(()) => Ok(created("assignments", &row.id, &AssignmentView::from(&row))),
+        Err(errors) => Err(ApiError::Validation(errors)),
     }
 }
 
@@ -1300,12 +1312,15 @@ pub async fn update_assignment(
         return Err(ApiError::Validation(errors));
     };
     let rules = state.plans.clone();
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let before = repo::find_assignment(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
             let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             let after = fields.row(
                 id.clone(),
                 before.employee_id.clone(),
@@ -1336,7 +1351,16 @@ pub async fn update_assignment(
             )?;
             Ok(Ok(after))
         })
-        .await?;
+        .await;
+    let result = super::settled(
+        &state,
+        &who,
+        &rid,
+        "assignment.update",
+        result,
+        ApiError::from,
+    )
+    .await?;
     match result {
         Ok(row) => Ok(HttpResponse::Ok().json(AssignmentView::from(&row))),
         Err(errors) => Err(ApiError::Validation(errors)),
@@ -1351,12 +1375,15 @@ pub async fn delete_assignment(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(PLAN_WRITERS)?;
     let id = parse_id(&id)?;
-    state
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
+    let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let before = repo::find_assignment(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
             let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             open_days(conn, &employee, before.date, before.date)?;
             repo::delete_assignment(conn, &id)?;
             Actor {
@@ -1370,9 +1397,19 @@ pub async fn delete_assignment(
                 &id,
                 Some(&AssignmentView::from(&before)),
                 None,
-            )
+            )?;
+            Ok(())
         })
-        .await?;
+        .await;
+    super::settled(
+        &state,
+        &who,
+        &rid,
+        "assignment.delete",
+        result,
+        ApiError::from,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -1568,9 +1605,11 @@ pub async fn create_roster(
     };
     let rules = state.plans.clone();
     let stored = roster.clone();
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let scope = Scope::of(conn, &caller)?;
             let parents = org::unit_parents(conn)?;
             if !(parents.contains_key(&stored.unit_id) && scope.has_unit(&stored.unit_id)) {
@@ -1613,6 +1652,7 @@ pub async fn create_roster(
             if !errors.is_empty() {
                 return Ok(Err(errors));
             }
+            duty::Guard::load(conn, &caller, window)?.ensure(people.keys().map(String::as_str))?;
             for e in people.values() {
                 open_days(conn, e, stored.starts_on, stored.ends_on)?;
             }
@@ -1690,7 +1730,9 @@ pub async fn create_roster(
             )?;
             Ok(Ok((view, replaced, kept)))
         })
-        .await?;
+        .await;
+    let result =
+        super::settled(&state, &who, &rid, "roster.create", result, ApiError::from).await?;
     match result {
         Ok((view, replaced, kept)) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/rosters/{}", roster.id)))
@@ -1901,15 +1943,18 @@ pub async fn create_leave(
         updated_at: now,
     };
     let stored = row.clone();
-    state
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
+    let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let scope = Scope::of(conn, &caller)?;
             let employee =
                 writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
                     StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
                     e => e,
                 })?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             open_days(conn, &employee, stored.starts_on, stored.ends_on)?;
             if let Some(other) = repo::overlapping_leave(
                 conn,
@@ -1918,7 +1963,7 @@ pub async fn create_leave(
                 stored.ends_on,
                 None,
             )? {
-                return Err(overlap_error(&other));
+                return Err(overlap_error(&other).into());
             }
             repo::insert_leave(conn, &stored)?;
             Actor {
@@ -1932,13 +1977,15 @@ pub async fn create_leave(
                 &stored.id,
                 None,
                 Some(&LeaveView::from(&stored)),
-            )
+            )?;
+            Ok(())
         })
-        .await
-        .map_err(|e| match e {
-            StorageError::MissingReference(_) => ApiError::field("employee_id", "no such employee"),
-            e => e.into(),
-        })?;
+        .await;
+    super::settled(&state, &who, &rid, "leave.create", result, |e| match e {
+        StorageError::MissingReference(_) => ApiError::field("employee_id", "no such employee"),
+        e => e.into(),
+    })
+    .await?;
     Ok(created("leaves", &row.id, &LeaveView::from(&row)))
 }
 
@@ -1982,12 +2029,15 @@ pub async fn update_leave(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let before = repo::find_leave(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
             let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             let mut after = before.clone();
             after.starts_on = body.starts_on.unwrap_or(before.starts_on);
             after.ends_on = body.ends_on.unwrap_or(before.ends_on);
@@ -2012,7 +2062,7 @@ pub async fn update_leave(
                 after.ends_on,
                 Some(&id),
             )? {
-                return Err(overlap_error(&other));
+                return Err(overlap_error(&other).into());
             }
             repo::replace_leave(conn, &after)?;
             Actor {
@@ -2029,7 +2079,8 @@ pub async fn update_leave(
             )?;
             Ok(Ok(after))
         })
-        .await?;
+        .await;
+    let result = super::settled(&state, &who, &rid, "leave.update", result, ApiError::from).await?;
     match result {
         Ok(row) => Ok(HttpResponse::Ok().json(LeaveView::from(&row))),
         Err(errors) => Err(ApiError::Validation(errors)),
@@ -2044,12 +2095,15 @@ pub async fn delete_leave(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(PLAN_WRITERS)?;
     let id = parse_id(&id)?;
-    state
+    let (who, rid) = (caller.clone(), request_id.clone());
+    let window = state.attendance.creator_conflict_days;
+    let result = state
         .db
-        .transaction(move |conn| {
+        .transaction_as(move |conn| {
             let before = repo::find_leave(conn, &id)?;
             let scope = Scope::of(conn, &caller)?;
             let employee = writable_employee(conn, &scope, &before.employee_id)?;
+            duty::ensure(conn, &caller, &employee.id, window)?;
             open_days(conn, &employee, before.starts_on, before.ends_on)?;
             repo::delete_leave(conn, &id)?;
             Actor {
@@ -2063,9 +2117,11 @@ pub async fn delete_leave(
                 &id,
                 Some(&LeaveView::from(&before)),
                 None,
-            )
+            )?;
+            Ok(())
         })
-        .await?;
+        .await;
+    super::settled(&state, &who, &rid, "leave.delete", result, ApiError::from).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,7 +2,8 @@
 //! the audit log, and the counts a client shows as "waiting for you".
 //!
 //! Reviewers are admins, HR (the whole organisation) and unit admins (their units and the
-//! sub-units). Nobody reviews their own check-in (403). A decision, once taken, stands (409 on
+//! sub-units). Nobody reviews their own check-in, nor one of the account that recently created theirs
+//! (403, audited: `app::duty`). A decision, once taken, stands (409 on
 //! a second one), and nothing in a closed month changes (409) until an admin reopens it.
 
 use std::collections::BTreeSet;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::check_ins::{CheckInView, photo_url, utc};
 use super::org::{Actor, Scope, field_id, text};
 use super::{page_limit, parse_id, query_id};
+use crate::app::duty;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -449,7 +451,8 @@ fn checked(
 /// Why one decision could not be taken.
 enum Refusal {
     NotFound,
-    Own,
+    /// Separation of duties (recorded in the audit log already).
+    Duty(&'static str),
     Decided(String),
     Closed(NaiveDate),
 }
@@ -457,7 +460,7 @@ enum Refusal {
 /// Takes one decision inside the caller's transaction.
 fn decide_one(
     conn: &mut DbConnection,
-    scope: &Scope,
+    (scope, guard): (&Scope, &duty::Guard),
     caller: &AuthUser,
     request_id: &RequestId,
     id: &str,
@@ -472,8 +475,9 @@ fn decide_one(
     if !scope.has_unit(&employee.unit_id) {
         return Ok(Err(Refusal::NotFound));
     }
-    if caller.employee_id.as_deref() == Some(employee.id.as_str()) {
-        return Ok(Err(Refusal::Own));
+    if let Some(refused) = guard.refused(&employee.id) {
+        duty::record_refusal(conn, caller, &request_id.0, "check_in.review", &refused)?;
+        return Ok(Err(Refusal::Duty(refused.conflict.explanation())));
     }
     let date = NaiveDate::parse_from_str(&before.local_date, "%Y-%m-%d")
         .map_err(|e| StorageError::Other(format!("check-in {id}: local date: {e}")))?;
@@ -510,7 +514,7 @@ fn decide_one(
 fn refusal_error(r: Refusal) -> ApiError {
     match r {
         Refusal::NotFound => ApiError::NotFound,
-        Refusal::Own => ApiError::Forbidden("nobody reviews their own check-in"),
+        Refusal::Duty(why) => ApiError::Forbidden(why),
         Refusal::Decided(status) => ApiError::Conflict(format!(
             "this check-in was already reviewed: it is {status}"
         )),
@@ -529,13 +533,15 @@ pub async fn review(
     caller.require(REVIEWERS)?;
     let id = parse_id(&id)?;
     let (decision, note, status) = checked(&body.decision, body.note.as_deref())?;
+    let window = state.attendance.creator_conflict_days;
     let result = state
         .db
         .transaction(move |conn| {
             let scope = Scope::of(conn, &caller)?;
+            let guard = duty::Guard::load(conn, &caller, window)?;
             decide_one(
                 conn,
-                &scope,
+                (&scope, &guard),
                 &caller,
                 &request_id,
                 &id,
@@ -561,17 +567,19 @@ pub async fn review_many(
     }
     let (decision, note, status) = checked(&body.decision, body.note.as_deref())?;
     let ids = body.ids.clone();
+    let window = state.attendance.creator_conflict_days;
     let outcomes = state
         .db
         .transaction(move |conn| {
             let scope = Scope::of(conn, &caller)?;
+            let guard = duty::Guard::load(conn, &caller, window)?;
             let mut outcomes = Vec::with_capacity(ids.len());
             for raw in &ids {
                 let outcome = match uuid::Uuid::parse_str(raw) {
                     Err(_) => Err(Refusal::NotFound),
                     Ok(u) => decide_one(
                         conn,
-                        &scope,
+                        (&scope, &guard),
                         &caller,
                         &request_id,
                         &u.hyphenated().to_string(),

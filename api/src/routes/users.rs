@@ -160,6 +160,7 @@ pub async fn create(
         token_version: 0,
         created_at: now,
         updated_at: now,
+        created_by: Some(caller.user_id.clone()),
     };
     let actor = caller.user_id.clone();
     let stored = row.clone();

@@ -136,6 +136,7 @@ async fn seed(url: &str, n: usize) -> Vec<String> {
                     token_version: 0,
                     created_at: now,
                     updated_at: now,
+                    created_by: None,
                 },
             )?;
         }

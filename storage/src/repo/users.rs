@@ -18,6 +18,8 @@ pub struct UserRow {
     pub token_version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The account that created this one (separation of duties).
+    pub created_by: Option<String>,
 }
 
 /// The fields an admin may change on an account.
@@ -126,4 +128,35 @@ pub fn for_employees(
         .filter(users::employee_id.eq_any(employee_ids))
         .select(UserRow::as_select())
         .load(conn)?)
+}
+
+/// The account `user_id` followed by its creator, the creator's creator and so on, nearest
+/// first: at most `depth` accounts, and the walk stops after the first account created before
+/// `since` (older links cannot matter to separation of duties).
+pub fn creator_chain(
+    conn: &mut DbConnection,
+    user_id: &str,
+    since: NaiveDateTime,
+    depth: usize,
+) -> Result<Vec<UserRow>, StorageError> {
+    let mut chain: Vec<UserRow> = Vec::new();
+    let mut next = Some(user_id.to_owned());
+    while let Some(id) = next.take() {
+        if chain.len() >= depth || chain.iter().any(|u| u.id == id) {
+            break;
+        }
+        let Some(row) = users::table
+            .find(&id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            break;
+        };
+        if row.created_at >= since {
+            next.clone_from(&row.created_by);
+        }
+        chain.push(row);
+    }
+    Ok(chain)
 }

@@ -329,3 +329,339 @@ async fn every_plan_review_and_attendance_route_for_every_role() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// An employee with a login, created by the account behind `token`.
+async fn employee_by(w: &crate::org::World, token: &str, n: u32, role: &str) -> Value {
+    let body = json!({
+        "nip": crate::org::nip(n), "name": format!("Pegawai {n}"), "unit_id": w.dinas_a,
+        "position": "Analis", "echelon": "staff", "office_id": w.office_a,
+        "username": format!("pegawai{n}"), "password": "sandi-yang-panjang", "role": role,
+    });
+    crate::org::created(post(&w.app, token, "/api/v1/employees", &body).await).await
+}
+
+/// Separation of duties over every writing route: nobody acts on their own attendance, nor on
+/// that of the account that created theirs within `attendance.creator_conflict_days`,
+/// whatever the role; each refusal is a 403 that changes nothing and is in the audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_writing_route_refuses_ones_own_attendance_and_ones_creators() {
+    let w = world().await;
+    let app = &w.app;
+    let admin = w.admin.access.clone();
+    // HR, made by the admin (who has no employee record), in Dinas A.
+    let hr_row = w
+        .employee(1, &w.dinas_a, Some(&w.office_a), "hr", None)
+        .await;
+    let hr = w.login(1).await;
+    let h = hr_row["id"].as_str().unwrap().to_owned();
+    // An HR account may not make another HR account (nor an admin), only roles below its own.
+    for role in ["hr", "admin"] {
+        let body = json!({
+            "nip": crate::org::nip(9), "name": "Kedua", "unit_id": w.dinas_a,
+            "position": "Analis", "echelon": "staff",
+            "username": "hr.kedua", "password": "sandi-yang-panjang", "role": role,
+        });
+        let res = post(app, &hr.access, "/api/v1/employees", &body).await;
+        let problem = hadir_tests::problem(res, StatusCode::FORBIDDEN).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("below its own")
+        );
+    }
+    // What HR may make: a unit admin and a supervisor, who become HR's supervisor by the admin.
+    employee_by(&w, &hr.access, 2, "unit_admin").await;
+    let sp = employee_by(&w, &hr.access, 3, "supervisor").await;
+    let sp_id = sp["id"].as_str().unwrap();
+    let res = crate::org::patch(
+        app,
+        &admin,
+        &format!("/api/v1/employees/{h}"),
+        &json!({"supervisor_id": sp_id}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (ua, sup) = (w.login(2).await, w.login(3).await);
+    // A unit admin the admin made: independent of HR.
+    w.employee(4, &w.dinas_a, Some(&w.office_a), "unit_admin", None)
+        .await;
+    let ua_independent = w.login(4).await;
+
+    // HR's own records: a flagged check-in, a correction and a submitted report, an assignment
+    // and a leave entered by the admin.
+    let far = (CIMAHI.0 - 0.018, CIMAHI.1);
+    let check_in = id_of(
+        app.post_check_in(
+            &hr.access,
+            &meta_at(far.0, far.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    let today: Value = app
+        .get("/api/v1/me/today", &hr.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let date = today["date"].as_str().unwrap().to_owned();
+    let correction = id_of(
+        post(
+            app,
+            &hr.access,
+            "/api/v1/me/corrections",
+            &json!({"date": date, "kind": "other", "reason": "x"}),
+        )
+        .await,
+    )
+    .await;
+    let report = id_of(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/me/reports/{date}"),
+            Some(&hr.access),
+            Some(&json!({"entries": [{"activity": "x", "minutes": 10}]})),
+        )
+        .await,
+    )
+    .await;
+    let res = post(
+        app,
+        &hr.access,
+        &format!("/api/v1/me/reports/{date}/submit"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let assignment = id_of(
+        post(
+            app,
+            &admin,
+            "/api/v1/assignments",
+            &json!({"employee_id": h, "date": "2026-12-22", "mode": "off"}),
+        )
+        .await,
+    )
+    .await;
+    let leave = id_of(
+        post(
+            app,
+            &admin,
+            "/api/v1/leaves",
+            &json!({"employee_id": h, "starts_on": "2026-12-28", "ends_on": "2026-12-28", "kind": "izin"}),
+        )
+        .await,
+    )
+    .await;
+
+    let approve = json!({"decision": "approve", "note": "ok"});
+    let roster = json!({"unit_id": w.dinas_a, "name": "R", "starts_on": "2026-12-14",
+        "ends_on": "2026-12-18",
+        "groups": [{"name": "A", "employee_ids": [h], "weeks": [{"mon": "office"}]}]});
+    let writes: Vec<(Method, String, Value)> = vec![
+        (
+            Method::POST,
+            format!("/api/v1/check-ins/{check_in}/review"),
+            approve.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/corrections/{correction}/decision"),
+            approve.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/reports/{report}/decision"),
+            json!({"decision": "approve"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/manual".into(),
+            json!({"employee_id": h, "date": "2026-11-03", "kind": "in", "time": "07:30", "reason": "x"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/manual/batch".into(),
+            json!({"unit_id": w.dinas_a, "date": "2026-11-04", "kind": "in", "time": "07:30", "reason": "x"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/assignments".into(),
+            json!({"employee_id": h, "date": "2026-12-23", "mode": "off"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/assignments/{assignment}"),
+            json!({"mode": "office"}),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/assignments/{assignment}"),
+            json!({}),
+        ),
+        (Method::POST, "/api/v1/rosters".into(), roster),
+        (
+            Method::POST,
+            "/api/v1/leaves".into(),
+            json!({"employee_id": h, "starts_on": "2026-12-29", "ends_on": "2026-12-29", "kind": "izin"}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/leaves/{leave}"),
+            json!({"kind": "sakit"}),
+        ),
+        (Method::DELETE, format!("/api/v1/leaves/{leave}"), json!({})),
+        (
+            Method::PATCH,
+            format!("/api/v1/employees/{h}"),
+            json!({"home_latitude": -6.9, "home_longitude": 107.5, "home_radius_m": 100}),
+        ),
+    ];
+    // Each route, by HR on itself and by the accounts HR made: the unit admin for what unit
+    // admins may do, the supervisor for the decisions a supervisor takes.
+    let mut failures = Vec::new();
+    let mut refusals = 0;
+    for (method, path, body) in &writes {
+        let mut actors = vec![("hr (own)", &hr)];
+        if !path.contains("/attendance/manual") {
+            if path.contains("/decision") {
+                actors.push(("supervisor made by hr", &sup));
+            } else {
+                actors.push(("unit admin made by hr", &ua));
+            }
+        }
+        for (who, tokens) in actors {
+            let res = app
+                .request(method.clone(), path, Some(&tokens.access), Some(body))
+                .await;
+            let status = res.status();
+            let body: Value = res.json().await.unwrap_or_default();
+            let detail = body["detail"].as_str().unwrap_or_default();
+            if status == StatusCode::FORBIDDEN && detail.contains("attendance") {
+                refusals += 1;
+            } else {
+                failures.push(format!("{method} {path} by {who}: {status} {body}"));
+            }
+        }
+    }
+    // The bulk route answers per item.
+    let res = post(
+        app,
+        &ua.access,
+        "/api/v1/check-ins/review",
+        &json!({"ids": [check_in], "decision": "approve"}),
+    )
+    .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["results"][0]["status"], 403, "{body}");
+    refusals += 1;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Nothing changed, and every refusal is in the audit log.
+    let one: Value = app
+        .get(&format!("/api/v1/check-ins/{check_in}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["status"], "flagged");
+    for path in [
+        format!("/api/v1/assignments/{assignment}"),
+        format!("/api/v1/leaves/{leave}"),
+    ] {
+        assert_eq!(
+            app.get(&path, &admin).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    let leave_now: Value = app
+        .get(&format!("/api/v1/leaves/{leave}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(leave_now["kind"], "izin");
+    let manual: Value = app
+        .get("/api/v1/attendance/manual", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(manual["items"].as_array().unwrap().len(), 0);
+    let me: Value = app
+        .get(&format!("/api/v1/employees/{h}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me["home_latitude"].is_null());
+    let log: Value = app
+        .get("/api/v1/audit-log?action=duty.refused&limit=500", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = log["items"].as_array().unwrap();
+    // Two role grants plus one entry per refused act.
+    assert_eq!(items.len(), refusals + 2, "{log}");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["after"]["reason"] == "created_by_subject"
+                && i["after"]["attempted"] == "check_in.review"
+                && i["entity_id"] == h.as_str())
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["after"]["reason"] == "own_attendance"
+                && i["after"]["attempted"] == "manual_entry.create")
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["after"]["reason"] == "role_not_below_own")
+    );
+
+    // A name is not attendance: HR may correct the spelling of their own.
+    let res = crate::org::patch(
+        app,
+        &hr.access,
+        &format!("/api/v1/employees/{h}"),
+        &json!({"name": "Pegawai Satu"}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // An account HR did not make decides HR's check-in as usual.
+    let res = post(
+        app,
+        &ua_independent.access,
+        &format!("/api/v1/check-ins/{check_in}/review"),
+        &approve,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// The created-by rule ends with its window: with `creator_conflict_days = 0` the account HR
+/// made acts on HR's attendance like any other (one's own stays refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_creators_rule_ends_with_its_window() {
+    let w = crate::org::world_with(|s| s.attendance.creator_conflict_days = 0).await;
+    let app = &w.app;
+    let hr_row = w
+        .employee(1, &w.dinas_a, Some(&w.office_a), "hr", None)
+        .await;
+    let hr = w.login(1).await;
+    let h = hr_row["id"].as_str().unwrap();
+    employee_by(&w, &hr.access, 2, "unit_admin").await;
+    let ua = w.login(2).await;
+    let body = json!({"employee_id": h, "date": "2026-12-23", "mode": "off"});
+    let res = post(app, &hr.access, "/api/v1/assignments", &body).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post(app, &ua.access, "/api/v1/assignments", &body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}

@@ -424,8 +424,8 @@ async fn scope_walks_every_role_over_every_route() {
         "password": "sandi-yang-panjang", "role": "admin"}),
     )
     .await;
-    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(body["errors"][0]["field"], "role");
+    let body = problem(res, StatusCode::FORBIDDEN).await;
+    assert!(body["detail"].as_str().unwrap().contains("below its own"));
     // The supervisor: their report, not the rest; lists only their reports.
     assert_eq!(
         app.get(&in_a[3], &supervisor.access).await.status(),

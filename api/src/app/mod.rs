@@ -1,0 +1,10 @@
+//! The application layer: the use cases that the JSON routes and the console both call. A use
+//! case takes typed input and the caller (with their scope), runs in one transaction, writes
+//! its audit record and answers a typed outcome or refusal. It knows neither actix nor HTML
+//! (`scripts/test.sh` checks that nothing here names them), so a rule lives in one place and
+//! each interface only parses, calls and maps.
+
+pub mod caller;
+pub mod duty;
+
+pub use caller::Caller;

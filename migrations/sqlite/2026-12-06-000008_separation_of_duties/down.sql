@@ -1,0 +1,2 @@
+DROP INDEX users_created_by_idx;
+ALTER TABLE users DROP COLUMN created_by;
