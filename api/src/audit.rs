@@ -4,6 +4,8 @@ use hadir_storage::repo::audit::{self, AuditRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::Serialize;
 
+use crate::app::RequestId;
+
 /// One entry to record; `actor` is `None` for the system itself (bootstrap, CLI).
 #[derive(Debug)]
 pub struct Entry<'a, B: Serialize, A: Serialize> {
@@ -13,7 +15,12 @@ pub struct Entry<'a, B: Serialize, A: Serialize> {
     pub entity_id: &'a str,
     pub before: Option<&'a B>,
     pub after: Option<&'a A>,
-    pub request_id: Option<&'a str>,
+    /// The request behind the change (its id and the client's address); `None` for the
+    /// system.
+    pub request: Option<&'a RequestId>,
+    /// The employees the entry concerns (the audit log filters by them): whose attendance
+    /// was refused, whose data was read.
+    pub subjects: &'a [String],
 }
 
 fn json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, StorageError> {
@@ -29,10 +36,11 @@ pub fn record<B: Serialize, A: Serialize>(
     conn: &mut DbConnection,
     entry: &Entry<'_, B, A>,
 ) -> Result<(), StorageError> {
+    let id = uuid::Uuid::new_v4().to_string();
     audit::record(
         conn,
         &AuditRow {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.clone(),
             at: now_utc(),
             actor_user_id: entry.actor.map(str::to_owned),
             action: entry.action.to_owned(),
@@ -41,9 +49,14 @@ pub fn record<B: Serialize, A: Serialize>(
             before_json: json(entry.before)?,
             after_json: json(entry.after)?,
             request_id: entry
-                .request_id
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned),
+                .request
+                .map(|r| r.id.clone())
+                .filter(|r| !r.is_empty()),
+            client_addr: entry.request.and_then(|r| r.client_addr.clone()),
         },
-    )
+    )?;
+    if !entry.subjects.is_empty() {
+        audit::record_subjects(conn, &id, entry.subjects)?;
+    }
+    Ok(())
 }

@@ -909,7 +909,8 @@ fn build(
             entity_id: &kota,
             before: None,
             after: Some(&serde_json::json!({"employees": b.serial, "logins": b.logins})),
-            request_id: None,
+            request: None,
+            subjects: &[],
         },
     )?;
     debug_assert_eq!(b.logins, demo_logins().len());

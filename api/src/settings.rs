@@ -39,6 +39,10 @@ pub struct ServerSettings {
     pub workers: usize,
     pub json_limit_bytes: usize,
     pub shutdown_timeout_s: u64,
+    /// The reverse proxies in front of Hadir: from a request that comes from one of these
+    /// addresses, the client's address is read from `X-Forwarded-For` (the nearest address
+    /// that is not a trusted proxy). Empty: the connection's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ServerSettings {
@@ -49,6 +53,7 @@ impl Default for ServerSettings {
             workers: 0,
             json_limit_bytes: 64 * 1024,
             shutdown_timeout_s: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -120,7 +120,8 @@ pub async fn create_account(
                 entity_id: &row.id,
                 before: None,
                 after: Some(&after),
-                request_id: None,
+                request: None,
+                subjects: &[],
             },
         )
     })
@@ -202,6 +203,7 @@ impl AppState {
             attendance: Arc::new(settings.attendance.clone()),
             allowance: settings.allowance.policy(),
             photo_links: PhotoLinks::new(&secret),
+            trusted_proxies: settings.server.trusted_proxies.clone().into(),
             cpu: CpuPool::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),

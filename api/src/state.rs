@@ -33,6 +33,8 @@ pub struct AppState {
     pub cpu: CpuPool,
     /// Signed links to photos where the store cannot presign (the folder store).
     pub photo_links: PhotoLinks,
+    /// The reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {

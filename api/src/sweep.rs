@@ -66,7 +66,8 @@ async fn retention(state: &AppState) -> Result<usize, ApiError> {
                                 "selfies_reduced_to_thumbnails": n,
                                 "retention_days": days,
                             })),
-                            request_id: None,
+                            request: None,
+                            subjects: &[],
                         },
                     )?;
                 }

@@ -1,6 +1,7 @@
 //! Logs (text or JSON) and the request context: a request id on every request, echoed in the
 //! `x-request-id` header, and a tracing span that every log line of the request carries.
 
+use std::net::IpAddr;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -34,9 +35,7 @@ pub fn init(settings: &LogSettings) {
     };
 }
 
-/// The id of the current request.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+pub use crate::app::RequestId;
 
 impl FromRequest for RequestId {
     type Error = actix_web::Error;
@@ -47,7 +46,7 @@ impl FromRequest for RequestId {
             .extensions()
             .get::<RequestId>()
             .cloned()
-            .unwrap_or_else(|| RequestId(String::new()));
+            .unwrap_or_default();
         std::future::ready(Ok(id))
     }
 }
@@ -61,13 +60,46 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     (plain && (8..=64).contains(&value.len())).then(|| value.to_owned())
 }
 
-/// Middleware: request id, span, one log line per request.
+/// The client's address: the connection's peer, unless the peer is a trusted proxy; then the
+/// nearest address in `X-Forwarded-For` that is not a trusted proxy (an address a client put
+/// there itself stands further left and is never reached while a trusted proxy appended its
+/// own view of the peer).
+fn client_addr(req: &ServiceRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !trusted.contains(a))
+            .unwrap_or(peer),
+    )
+}
+
+/// Middleware: request id, client address, span, one log line per request.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
     let id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    req.extensions_mut().insert(RequestId(id.clone()));
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+        .map(|s| s.trusted_proxies.clone())
+        .unwrap_or_default();
+    let client_addr = client_addr(&req, &trusted);
+    req.extensions_mut().insert(RequestId {
+        id: id.clone(),
+        client_addr: client_addr.map(|a| a.to_string()),
+    });
     // The path only: query strings may carry cursors or other data not meant for logs.
     let span = tracing::info_span!(
         "request",

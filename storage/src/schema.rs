@@ -99,6 +99,14 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         request_id -> Nullable<Text>,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_subjects (audit_id, employee_id) {
+        audit_id -> Text,
+        employee_id -> Text,
     }
 }
 
@@ -337,6 +345,7 @@ diesel::joinable!(check_ins -> employees (employee_id));
 diesel::joinable!(devices -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_subjects,
     units,
     offices,
     employees,

@@ -1,4 +1,5 @@
-//! Who is calling: an account proven by a token (JSON routes) or a session cookie (console).
+//! Who is calling and from where: an account proven by a token (JSON routes) or a session
+//! cookie (console), and the request's id and client address for the audit log.
 
 use hadir_domain::Role;
 
@@ -10,4 +11,12 @@ pub struct Caller {
     pub role: Role,
     pub employee_id: Option<String>,
     pub session_id: String,
+}
+
+/// The current request: its id (echoed in `x-request-id`, carried by every log line) and the
+/// client's address (behind trusted proxies, the one they forwarded).
+#[derive(Clone, Debug, Default)]
+pub struct RequestId {
+    pub id: String,
+    pub client_addr: Option<String>,
 }

@@ -11,7 +11,7 @@ use hadir_domain::duty::{self, Account, Conflict};
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{Database, DbConnection, StorageError, now_utc};
 
-use super::Caller;
+use super::{Caller, RequestId};
 use crate::audit::{self, Entry};
 
 /// How many creators up the chain are read at most.
@@ -118,7 +118,7 @@ pub fn ensure(
 pub fn record_refusal(
     conn: &mut DbConnection,
     caller: &Caller,
-    request_id: &str,
+    request: &RequestId,
     action: &str,
     refused: &Refused,
 ) -> Result<(), StorageError> {
@@ -139,7 +139,8 @@ pub fn record_refusal(
                 "reason": refused.conflict.code(),
                 "creator_user_id": creator,
             })),
-            request_id: Some(request_id),
+            request: Some(request),
+            subjects: std::slice::from_ref(&refused.employee_id),
         },
     )
 }
@@ -158,7 +159,7 @@ pub enum Settled<T> {
 pub async fn settle<T>(
     db: &Database,
     caller: &Caller,
-    request_id: &str,
+    request: &RequestId,
     action: &str,
     result: Result<T, TxError>,
 ) -> Settled<T> {
@@ -167,12 +168,9 @@ pub async fn settle<T>(
         Err(TxError::Storage(e)) => Settled::Failed(e),
         Err(TxError::Refused(refused)) => {
             let explanation = refused.conflict.explanation();
-            let (caller, request_id, action) =
-                (caller.clone(), request_id.to_owned(), action.to_owned());
+            let (caller, request, action) = (caller.clone(), request.clone(), action.to_owned());
             match db
-                .transaction(move |conn| {
-                    record_refusal(conn, &caller, &request_id, &action, &refused)
-                })
+                .transaction(move |conn| record_refusal(conn, &caller, &request, &action, &refused))
                 .await
             {
                 Ok(()) => Settled::Refused(explanation),
@@ -186,12 +184,11 @@ pub async fn settle<T>(
 pub async fn record_grant_refusal(
     db: &Database,
     caller: &Caller,
-    request_id: &str,
+    request: &RequestId,
     attempted: &str,
     role: hadir_domain::Role,
 ) -> Result<(), StorageError> {
-    let (caller, request_id, attempted) =
-        (caller.clone(), request_id.to_owned(), attempted.to_owned());
+    let (caller, request, attempted) = (caller.clone(), request.clone(), attempted.to_owned());
     db.transaction(move |conn| {
         audit::record::<(), _>(
             conn,
@@ -206,7 +203,8 @@ pub async fn record_grant_refusal(
                     "reason": "role_not_below_own",
                     "role": role.as_str(),
                 })),
-                request_id: Some(&request_id),
+                request: Some(&request),
+                subjects: &[],
             },
         )
     })

@@ -6,5 +6,6 @@
 
 pub mod caller;
 pub mod duty;
+pub mod reads;
 
-pub use caller::Caller;
+pub use caller::{Caller, RequestId};

@@ -98,7 +98,7 @@ fn may_decide(
 /// Who is deciding, for what, with which separation-of-duties window.
 struct Deciding<'a> {
     caller: &'a AuthUser,
-    request_id: &'a str,
+    request_id: &'a RequestId,
     action: &'a str,
     window_days: u32,
 }
@@ -873,7 +873,7 @@ pub async fn decide_correction(
             let before = repo::find_correction(conn, &id)?;
             let deciding = Deciding {
                 caller: &caller,
-                request_id: &request_id.0,
+                request_id: &request_id,
                 action: "correction.decide",
                 window_days: window,
             };
@@ -1274,7 +1274,7 @@ pub async fn decide_report(
             let before = repo::find_report(conn, &id)?;
             let deciding = Deciding {
                 caller: &caller,
-                request_id: &request_id.0,
+                request_id: &request_id,
                 action: "report.decide",
                 window_days: window,
             };

@@ -27,11 +27,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{page_limit, parse_id};
+use crate::app::reads::Read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::planning;
 use crate::selfie::{self, ProcessedSelfie, SelfieError};
 use crate::state::AppState;
+use crate::telemetry::RequestId;
 
 /// The place a check-in was judged against, as the API shows it.
 #[derive(Debug, Serialize)]
@@ -906,9 +908,11 @@ pub async fn batch(
 pub async fn get(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
+    let who = caller.clone();
     let (row, review) = state
         .db
         .run(move |conn| {
@@ -925,6 +929,19 @@ pub async fn get(
             }
         })
         .await?;
+    super::audit_read(
+        &state,
+        &who,
+        &request_id,
+        Read {
+            action: "check_in.read",
+            entity: "check_in",
+            entity_id: &row.id,
+            subjects: vec![row.employee_id.clone()],
+            detail: serde_json::json!({"selfie": true, "location": true}),
+        },
+    )
+    .await?;
     let selfie_url = Some(photo_url(&state, &row.photo_key).await?);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))

@@ -321,7 +321,8 @@ pub async fn import_employees(
                             serde_json::to_string(&view)
                                 .map_err(|e| StorageError::Other(e.to_string()))?,
                         ),
-                        request_id: Some(request_id.0.clone()).filter(|r| !r.is_empty()),
+                        request_id: Some(request_id.id.clone()).filter(|r| !r.is_empty()),
+                        client_addr: request_id.client_addr.clone(),
                     })
                 })
                 .collect::<Result<Vec<_>, StorageError>>()?;

@@ -5,6 +5,7 @@ mod attendance;
 mod check_ins;
 mod health;
 mod import;
+mod me_export;
 pub(crate) mod monthly;
 pub(crate) mod org;
 pub(crate) mod plans;
@@ -118,6 +119,7 @@ routes! {
     "/api/v1/reports/{id}" => { get: attendance::get_report },
     "/api/v1/reports/{id}/decision" => { post: attendance::decide_report },
     "/api/v1/me/check-ins" => { get: check_ins::mine },
+    "/api/v1/me/export" => { get: me_export::export },
 }
 
 pub use monthly::export_to_file as export_month;
@@ -212,9 +214,19 @@ pub(crate) async fn settled<T>(
     map: impl FnOnce(hadir_storage::StorageError) -> crate::error::ApiError,
 ) -> Result<T, crate::error::ApiError> {
     use crate::app::duty::{Settled, settle};
-    match settle(&state.db, caller, &request_id.0, action, result).await {
+    match settle(&state.db, caller, request_id, action, result).await {
         Settled::Done(value) => Ok(value),
         Settled::Refused(why) => Err(crate::error::ApiError::Forbidden(why)),
         Settled::Failed(e) => Err(map(e)),
     }
+}
+
+/// Audits a read of personal data (`app::reads`) before it is answered.
+pub(crate) async fn audit_read(
+    state: &crate::state::AppState,
+    caller: &crate::auth::AuthUser,
+    request_id: &crate::telemetry::RequestId,
+    read: crate::app::reads::Read<'_>,
+) -> Result<(), crate::error::ApiError> {
+    Ok(crate::app::reads::record(&state.db, caller, request_id, read).await?)
 }

@@ -15,11 +15,13 @@ use serde::Deserialize;
 use super::org::Scope;
 use super::plans::visible_employee;
 use super::query_id;
+use crate::app::reads::Read;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::export::{CsvSheet, Lang, XlsxBook};
 use crate::month::{self, CHUNK, EmployeeMonth, MonthRules};
 use crate::state::AppState;
+use crate::telemetry::RequestId;
 
 fn month_param(raw: Option<&str>) -> Result<(String, NaiveDate, NaiveDate), ApiError> {
     let raw = raw.ok_or_else(|| ApiError::field("month", "is required, as YYYY-MM"))?;
@@ -112,6 +114,7 @@ pub struct StatementQuery {
 pub async fn statement(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<StatementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (raw, first, last) = month_param(query.month.as_deref())?;
@@ -123,6 +126,7 @@ pub async fn statement(
             .ok_or_else(|| ApiError::field("employee_id", "is required"))?,
     };
     let id = employee_id.clone();
+    let who = caller.clone();
     let employee = state
         .db
         .run(move |conn| {
@@ -130,6 +134,19 @@ pub async fn statement(
             visible_employee(conn, &scope, &caller, &id)
         })
         .await?;
+    super::audit_read(
+        &state,
+        &who,
+        &request_id,
+        Read {
+            action: "attendance.statement.read",
+            entity: "employee",
+            entity_id: &employee.id,
+            subjects: vec![employee.id.clone()],
+            detail: serde_json::json!({"month": raw}),
+        },
+    )
+    .await?;
     let m = one(&state, employee_id, first, last).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "month": raw,
@@ -374,6 +391,7 @@ pub fn produce(
 pub async fn monthly(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
@@ -385,7 +403,21 @@ pub async fn monthly(
         return Err(ApiError::field("format", "must be json, csv or xlsx"));
     }
     let unit = query_id("unit_id", query.unit_id.as_deref())?;
-    let ids = people(&state, caller, unit).await?;
+    let who = caller.clone();
+    let ids = people(&state, caller, unit.clone()).await?;
+    super::audit_read(
+        &state,
+        &who,
+        &request_id,
+        Read {
+            action: "attendance.export",
+            entity: "month",
+            entity_id: &raw,
+            subjects: ids.clone(),
+            detail: serde_json::json!({"format": format, "unit_id": unit}),
+        },
+    )
+    .await?;
     let days = month::day_numbers(first, last);
     let rules = state.month_rules();
     let filename = format!("rekap-kehadiran-{raw}.{format}");

@@ -28,6 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::reads::Read;
 use crate::audit::{self, Entry};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
@@ -212,7 +213,8 @@ impl Actor<'_> {
                 entity_id: id,
                 before,
                 after,
-                request_id: Some(&self.request_id.0),
+                request: Some(self.request_id),
+                subjects: &[],
             },
         )
     }
@@ -1273,6 +1275,7 @@ fn employee_conflict(what: &str) -> ApiError {
 pub async fn list_employees(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
@@ -1299,6 +1302,7 @@ pub async fn list_employees(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    let who = caller.clone();
     let rows = state
         .db
         .run(move |conn| {
@@ -1327,6 +1331,8 @@ pub async fn list_employees(
         })
         .await?;
     let (rows, next_cursor) = page(rows, limit, |(r, _, _)| (r.name.as_str(), r.id.as_str()));
+    let read: Vec<EmployeeRow> = rows.iter().map(|(r, _, _)| r.clone()).collect();
+    audit_home_points(&state, &who, &request_id, "employees.read", &read).await?;
     let items: Vec<EmployeeView> = rows
         .iter()
         .map(|(r, u, more)| EmployeeView::new(r, u.as_ref()).with_offices(more.clone()))
@@ -1387,7 +1393,7 @@ pub async fn create_employee(
                     duty::record_grant_refusal(
                         &state.db,
                         &caller,
-                        &request_id.0,
+                        &request_id,
                         "employee.create",
                         r,
                     )
@@ -1513,9 +1519,11 @@ pub async fn create_employee(
 pub async fn get_employee(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
+    let who = caller.clone();
     let (row, user, others) = state
         .db
         .run(move |conn| {
@@ -1529,7 +1537,48 @@ pub async fn get_employee(
             Ok((row, user, others))
         })
         .await?;
+    audit_home_points(
+        &state,
+        &who,
+        &request_id,
+        "employee.read",
+        std::slice::from_ref(&row),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others)))
+}
+
+/// Audits a read of employee records that show a home point (someone's home is personal
+/// data); records without one are not personal location data.
+async fn audit_home_points(
+    state: &AppState,
+    caller: &AuthUser,
+    request_id: &RequestId,
+    action: &str,
+    rows: &[EmployeeRow],
+) -> Result<(), ApiError> {
+    let subjects: Vec<String> = rows
+        .iter()
+        .filter(|r| r.home_latitude.is_some())
+        .map(|r| r.id.clone())
+        .collect();
+    let entity_id = match rows {
+        [one] => one.id.as_str(),
+        _ => "list",
+    };
+    super::audit_read(
+        state,
+        caller,
+        request_id,
+        Read {
+            action,
+            entity: "employee",
+            entity_id,
+            subjects,
+            detail: serde_json::json!({"home_point": true}),
+        },
+    )
+    .await
 }
 
 pub async fn update_employee(

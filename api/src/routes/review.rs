@@ -26,6 +26,7 @@ use super::check_ins::{CheckInView, photo_url, utc};
 use super::org::{Actor, Scope, field_id, text};
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::reads::Read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -320,6 +321,7 @@ fn local_date(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError
 pub async fn queue(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(REVIEWERS)?;
@@ -350,6 +352,11 @@ pub async fn queue(
         after: decode_cursor(query.cursor.as_deref())?,
         limit: limit + 1,
     };
+    let who = caller.clone();
+    let detail = serde_json::json!({
+        "status": filter.status, "unit_id": unit, "employee_id": filter.employee_id,
+        "flag": filter.flag, "from": filter.from, "to": filter.to,
+    });
     let (mut rows, people) = state
         .db
         .run(move |conn| {
@@ -378,6 +385,19 @@ pub async fn queue(
     } else {
         None
     };
+    super::audit_read(
+        &state,
+        &who,
+        &request_id,
+        Read {
+            action: "check_ins.read",
+            entity: "check_in",
+            entity_id: "queue",
+            subjects: rows.iter().map(|r| r.employee_id.clone()).collect(),
+            detail,
+        },
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         let e = people
@@ -476,7 +496,7 @@ fn decide_one(
         return Ok(Err(Refusal::NotFound));
     }
     if let Some(refused) = guard.refused(&employee.id) {
-        duty::record_refusal(conn, caller, &request_id.0, "check_in.review", &refused)?;
+        duty::record_refusal(conn, caller, request_id, "check_in.review", &refused)?;
         return Ok(Err(Refusal::Duty(refused.conflict.explanation())));
     }
     let date = NaiveDate::parse_from_str(&before.local_date, "%Y-%m-%d")
@@ -613,6 +633,8 @@ pub async fn review_many(
 
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
+    /// The employee the entries concern (whose data was read or changed).
+    pub employee_id: Option<String>,
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub actor_user_id: Option<String>,
@@ -664,6 +686,7 @@ pub async fn audit_log(
         to = Some(t + chrono::TimeDelta::days(1));
     }
     let filter = AuditFilter {
+        subject_employee_id: query_id("employee_id", query.employee_id.as_deref())?,
         entity: query.entity.clone(),
         entity_id: query.entity_id.clone(),
         actor_user_id: query_id("actor_user_id", query.actor_user_id.as_deref())?,
@@ -673,9 +696,18 @@ pub async fn audit_log(
         before,
         limit: limit + 1,
     };
-    let mut rows = state
+    let (mut rows, subjects) = state
         .db
-        .run(move |conn| audit_repo::list(conn, &filter))
+        .run(move |conn| {
+            let rows = audit_repo::list(conn, &filter)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut subjects: std::collections::HashMap<String, Vec<String>> =
+                std::collections::HashMap::new();
+            for s in audit_repo::subjects_of(conn, &ids)? {
+                subjects.entry(s.audit_id).or_default().push(s.employee_id);
+            }
+            Ok((rows, subjects))
+        })
         .await?;
     let next_cursor = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
         rows.pop();
@@ -703,6 +735,8 @@ pub async fn audit_log(
                 "before": parse(&r.before_json),
                 "after": parse(&r.after_json),
                 "request_id": r.request_id,
+                "client_addr": r.client_addr,
+                "employee_ids": subjects.get(&r.id).cloned().unwrap_or_default(),
             })
         })
         .collect();

@@ -178,7 +178,8 @@ pub async fn create(
                     entity_id: &stored.id,
                     before: None,
                     after: Some(&view),
-                    request_id: Some(&request_id.0),
+                    request: Some(&request_id),
+                    subjects: &[],
                 },
             )
         })
@@ -281,7 +282,8 @@ pub async fn update(
                     entity_id: &id,
                     before: Some(&UserView::from(&before)),
                     after: Some(&UserView::from(&after)),
-                    request_id: Some(&request_id.0),
+                    request: Some(&request_id),
+                    subjects: &[],
                 },
             )?;
             Ok(after)

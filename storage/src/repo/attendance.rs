@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::schema::{corrections, daily_reports, employees, manual_entries};
 use crate::{DbConnection, StorageError};
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = manual_entries)]
 pub struct ManualEntryRow {
     pub id: String,
@@ -25,7 +25,9 @@ pub struct ManualEntryRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = corrections, treat_none_as_null = true)]
 pub struct CorrectionRow {
     pub id: String,
@@ -46,7 +48,9 @@ pub struct CorrectionRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Clone, Debug, PartialEq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = daily_reports, treat_none_as_null = true)]
 pub struct ReportRow {
     pub id: String,

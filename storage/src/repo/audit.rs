@@ -3,10 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::audit_log;
+use crate::schema::{audit_log, audit_subjects};
 use crate::{DbConnection, StorageError};
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: String,
@@ -18,6 +18,16 @@ pub struct AuditRow {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub request_id: Option<String>,
+    /// The client's address (behind trusted proxies, the one they forwarded).
+    pub client_addr: Option<String>,
+}
+
+/// An employee an entry concerns.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_subjects)]
+pub struct AuditSubjectRow {
+    pub audit_id: String,
+    pub employee_id: String,
 }
 
 pub fn record(conn: &mut DbConnection, row: &AuditRow) -> Result<(), StorageError> {
@@ -25,6 +35,42 @@ pub fn record(conn: &mut DbConnection, row: &AuditRow) -> Result<(), StorageErro
         .values(row)
         .execute(conn)?;
     Ok(())
+}
+
+/// Records the employees entry `audit_id` concerns (duplicates in `employee_ids` count once).
+pub fn record_subjects(
+    conn: &mut DbConnection,
+    audit_id: &str,
+    employee_ids: &[String],
+) -> Result<(), StorageError> {
+    let unique: std::collections::BTreeSet<&String> = employee_ids.iter().collect();
+    let rows: Vec<AuditSubjectRow> = unique
+        .into_iter()
+        .map(|e| AuditSubjectRow {
+            audit_id: audit_id.to_owned(),
+            employee_id: e.clone(),
+        })
+        .collect();
+    insert_batch!(conn, audit_subjects::table, &rows, 5_000)?;
+    Ok(())
+}
+
+/// The employees each of `audit_ids` concerns.
+pub fn subjects_of(
+    conn: &mut DbConnection,
+    audit_ids: &[String],
+) -> Result<Vec<AuditSubjectRow>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in audit_ids.chunks(5_000) {
+        out.extend(
+            audit_subjects::table
+                .filter(audit_subjects::audit_id.eq_any(chunk))
+                .order((audit_subjects::audit_id, audit_subjects::employee_id))
+                .select(AuditSubjectRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Records many entries at once (an import).
@@ -53,6 +99,8 @@ pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_id: Option<String>,
     pub actor_user_id: Option<String>,
+    /// The employee the entry concerns.
+    pub subject_employee_id: Option<String>,
     /// An action, or a prefix ending in `.` (`employee.` for every employee action).
     pub action: Option<String>,
     pub from: Option<NaiveDateTime>,
@@ -77,6 +125,15 @@ pub fn list(conn: &mut DbConnection, f: &AuditFilter) -> Result<Vec<AuditRow>, S
     }
     if let Some(actor) = &f.actor_user_id {
         q = q.filter(audit_log::actor_user_id.eq(actor.clone()));
+    }
+    if let Some(subject) = &f.subject_employee_id {
+        q = q.filter(
+            audit_log::id.eq_any(
+                audit_subjects::table
+                    .filter(audit_subjects::employee_id.eq(subject.clone()))
+                    .select(audit_subjects::audit_id),
+            ),
+        );
     }
     if let Some(action) = &f.action {
         if action.ends_with('.') {

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use crate::schema::{check_in_flags, check_in_reviews, check_ins, devices, employees};
 use crate::{DbConnection, StorageError};
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable, serde::Serialize,
+)]
 #[diesel(table_name = check_ins)]
 pub struct CheckInRow {
     pub id: String,
@@ -261,7 +263,7 @@ pub fn bind_device(
 }
 
 /// A reviewer's decision on a check-in.
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = check_in_reviews)]
 pub struct ReviewRow {
     pub check_in_id: String,

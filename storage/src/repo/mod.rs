@@ -23,6 +23,7 @@ pub mod audit;
 pub mod check_ins;
 pub mod months;
 pub mod org;
+pub mod personal;
 pub mod plan;
 pub mod secrets;
 pub mod sessions;

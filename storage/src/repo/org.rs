@@ -42,7 +42,9 @@ pub struct OfficeRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable, serde::Serialize,
+)]
 #[diesel(table_name = employees)]
 pub struct EmployeeRow {
     pub id: String,

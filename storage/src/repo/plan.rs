@@ -76,7 +76,17 @@ pub struct RosterRow {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable, AsChangeset)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    AsChangeset,
+    serde::Serialize,
+)]
 #[diesel(table_name = assignments, treat_none_as_null = true)]
 pub struct AssignmentRow {
     pub id: String,
@@ -100,7 +110,17 @@ pub struct AssignmentRow {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable, AsChangeset)]
+#[derive(
+    Clone,
+    Debug,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Insertable,
+    Identifiable,
+    AsChangeset,
+    serde::Serialize,
+)]
 #[diesel(table_name = leaves, treat_none_as_null = true)]
 pub struct LeaveRow {
     pub id: String,

@@ -7,7 +7,7 @@ use crate::repo::users::UserRow;
 use crate::schema::{refresh_tokens, sessions, users};
 use crate::{DbConnection, StorageError};
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
     pub id: String,

@@ -6,11 +6,15 @@ use diesel::prelude::*;
 use crate::schema::users;
 use crate::{DbConnection, StorageError};
 
-#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable)]
+#[derive(
+    Clone, Debug, PartialEq, Queryable, Selectable, Insertable, Identifiable, serde::Serialize,
+)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
+    /// Never leaves the server, not even in the account holder's own export.
+    #[serde(skip)]
     pub password_hash: String,
     pub role: String,
     pub employee_id: Option<String>,

@@ -21,5 +21,6 @@ mod monthly;
 mod org;
 mod photo_store;
 mod plans;
+mod privacy;
 mod review;
 mod users;

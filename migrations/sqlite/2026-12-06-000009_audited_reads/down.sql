@@ -1,0 +1,2 @@
+DROP TABLE audit_subjects;
+ALTER TABLE audit_log DROP COLUMN client_addr;
