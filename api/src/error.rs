@@ -54,6 +54,9 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `Retry-After` for 429 and 503 (2 s when unset).
+    #[serde(skip)]
+    pub retry_after_s: Option<u64>,
 }
 
 /// The problem type and title for a status.
@@ -61,6 +64,7 @@ pub struct Problem {
 pub fn problem_kind(status: StatusCode) -> (&'static str, &'static str) {
     match status.as_u16() {
         400 => ("/problems/bad-request", "Bad request"),
+        408 => ("/problems/request-timeout", "Request timeout"),
         401 => ("/problems/unauthorized", "Unauthorized"),
         403 => ("/problems/forbidden", "Forbidden"),
         404 => ("/problems/not-found", "Not found"),
@@ -87,6 +91,7 @@ impl Problem {
             detail,
             errors: Vec::new(),
             checks: None,
+            retry_after_s: None,
         }
     }
 
@@ -102,7 +107,10 @@ impl Problem {
                 builder.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
-                builder.insert_header((header::RETRY_AFTER, "2"));
+                builder.insert_header((
+                    header::RETRY_AFTER,
+                    self.retry_after_s.unwrap_or(2).to_string(),
+                ));
             }
             _ => {}
         }
@@ -133,6 +141,15 @@ pub enum ApiError {
     /// A dependency (database, photo store) is down or the server is saturated: retry later.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The server sheds this request's load: retry after the given seconds (503).
+    #[error("busy: {0}")]
+    Busy(String, u64),
+    /// Too many attempts or requests: retry after the given seconds (429).
+    #[error("too many requests: {0}")]
+    TooManyRequests(&'static str, u64),
+    /// The body did not arrive in time (408).
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     /// A bug or broken invariant; the text is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
@@ -154,10 +171,20 @@ impl ApiError {
             ApiError::BadRequest(d)
             | ApiError::Conflict(d)
             | ApiError::PayloadTooLarge(d)
-            | ApiError::UnsupportedMediaType(d) => Problem::new(status, Some(d.clone())),
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::RequestTimeout(d) => Problem::new(status, Some(d.clone())),
             ApiError::Unauthorized(d) | ApiError::Forbidden(d) => {
                 Problem::new(status, Some((*d).to_owned()))
             }
+            ApiError::TooManyRequests(d, after) => Problem {
+                retry_after_s: Some(*after),
+                ..Problem::new(status, Some((*d).to_owned()))
+            },
+            ApiError::Busy(d, after) => Problem {
+                retry_after_s: Some(*after),
+                ..Problem::new(status, Some(d.clone()))
+            },
+
             ApiError::NotFound => Problem::new(status, Some("no such resource".into())),
             ApiError::Unavailable(_) => Problem::new(
                 status,
@@ -182,7 +209,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy(..) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(..) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

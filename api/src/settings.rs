@@ -167,6 +167,15 @@ pub struct AuthSettings {
     /// How many passwords may be hashed at once; 0 means one per core.
     pub hash_concurrency: usize,
     pub hash_queue_timeout_ms: u64,
+    /// Failed logins allowed for one account name before each further one waits (1 s, 2 s,
+    /// 4 s... up to `login_max_block_s`); the same for a name that has no account.
+    pub login_account_free_failures: u32,
+    /// Failed logins allowed from one client address (many people share an office's address).
+    pub login_address_free_failures: u32,
+    /// The longest wait after failed logins.
+    pub login_max_block_s: u64,
+    /// Failures older than this are forgotten.
+    pub login_forget_after_s: u64,
 }
 
 impl Default for AuthSettings {
@@ -183,6 +192,10 @@ impl Default for AuthSettings {
             argon2_parallelism: 1,
             hash_concurrency: 0,
             hash_queue_timeout_ms: 5000,
+            login_account_free_failures: 5,
+            login_address_free_failures: 20,
+            login_max_block_s: 900,
+            login_forget_after_s: 3600,
         }
     }
 }
@@ -618,6 +631,26 @@ impl Settings {
             a.hash_queue_timeout_ms > 0,
             &["auth", "hash_queue_timeout_ms"],
             "must be positive",
+        );
+        check(
+            (1..=1000).contains(&a.login_account_free_failures),
+            &["auth", "login_account_free_failures"],
+            "must be 1 to 1000",
+        );
+        check(
+            (1..=100_000).contains(&a.login_address_free_failures),
+            &["auth", "login_address_free_failures"],
+            "must be 1 to 100000",
+        );
+        check(
+            (1..=86_400).contains(&a.login_max_block_s),
+            &["auth", "login_max_block_s"],
+            "must be 1 to 86400 seconds",
+        );
+        check(
+            (60..=30 * 86_400).contains(&a.login_forget_after_s),
+            &["auth", "login_forget_after_s"],
+            "must be 60 seconds to 30 days",
         );
 
         let ci = &self.check_ins;

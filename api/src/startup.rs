@@ -204,6 +204,7 @@ impl AppState {
             allowance: settings.allowance.policy(),
             photo_links: PhotoLinks::new(&secret),
             trusted_proxies: settings.server.trusted_proxies.clone().into(),
+            login_throttle: crate::app::throttle::LoginThrottle::new(&settings.auth),
             cpu: CpuPool::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             ),

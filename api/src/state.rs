@@ -35,6 +35,8 @@ pub struct AppState {
     pub photo_links: PhotoLinks,
     /// The reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// Failed logins per account name and client address.
+    pub login_throttle: crate::app::throttle::LoginThrottle,
 }
 
 impl AppState {

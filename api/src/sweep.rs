@@ -23,6 +23,8 @@ pub struct SweepReport {
     pub deleted: usize,
     /// Selfies reduced to their thumbnail (their month closed longer ago than the retention).
     pub reduced: usize,
+    /// Login throttle keys forgotten (no failure for `auth.login_forget_after_s`).
+    pub throttle_keys_forgotten: usize,
 }
 
 /// Reduces the selfies of months closed longer ago than `check_ins.selfie_retention_days` to
@@ -84,6 +86,7 @@ pub async fn sweep(state: &AppState, grace: Duration) -> Result<SweepReport, Api
     let cutoff = Utc::now() - TimeDelta::from_std(grace).unwrap_or(TimeDelta::hours(1));
     let mut report = SweepReport {
         reduced: retention(state).await?,
+        throttle_keys_forgotten: state.login_throttle.sweep(&state.db).await?,
         ..SweepReport::default()
     };
     for prefix in PREFIXES {

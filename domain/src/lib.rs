@@ -16,6 +16,7 @@ pub mod org;
 pub mod photo;
 pub mod plan;
 pub mod role;
+pub mod throttle;
 
 pub use account::{AccountError, Password, Username};
 pub use ids::{EmployeeId, OfficeId, SessionId, UnitId, UserId};

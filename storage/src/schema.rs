@@ -104,6 +104,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_subjects (audit_id, employee_id) {
         audit_id -> Text,
         employee_id -> Text,
@@ -346,6 +355,7 @@ diesel::joinable!(devices -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_subjects,
+    login_throttle,
     units,
     offices,
     employees,

@@ -30,14 +30,71 @@ pub struct Tokens {
     pub user_id: String,
 }
 
+/// How a test adjusts the settings of its app (and of the app's siblings).
+type Customize = Arc<dyn Fn(&mut Settings) + Send + Sync>;
+
 /// A running app. Fields drop in order: the server stops before its database is removed.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
     handle: actix_web::dev::ServerHandle,
+    customize: Customize,
     pub photos: TestPhotos,
     pub db: TestDb,
+}
+
+/// A second instance on a `TestApp`'s database and photo store (several instances behind one
+/// load balancer); it stops when dropped.
+pub struct Sibling {
+    pub address: String,
+    pub state: AppState,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Sibling {
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            tokio::task::block_in_place(|| rt.block_on(handle.stop(false)));
+        }
+    }
+}
+
+/// The settings of a test app on `db_url` and `photos`.
+fn test_settings(db_url: &str, photos: &TestPhotos, customize: &Customize) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.server.workers = 1;
+    settings.server.shutdown_timeout_s = 1;
+    settings.database.url = SecretString::from(db_url.to_owned());
+    settings.database.pool_size = 4;
+    settings.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
+    match photos {
+        TestPhotos::Folder(dir) => {
+            settings.photos.backend = PhotoBackend::Folder;
+            settings.photos.folder = dir.path().to_path_buf();
+        }
+        TestPhotos::S3(s3) => {
+            let config = s3.config();
+            settings.photos.backend = PhotoBackend::S3;
+            settings.photos.s3_endpoint = config.endpoint;
+            settings.photos.s3_bucket = config.bucket;
+            settings.photos.s3_access_key = config.access_key;
+            settings.photos.s3_secret_key = config.secret_key;
+            settings.photos.s3_timeout_s = 5;
+        }
+    }
+    customize(&mut settings);
+    settings.validate().expect("test settings are valid");
+    settings
 }
 
 impl std::fmt::Debug for TestApp {
@@ -55,35 +112,16 @@ impl TestApp {
     }
 
     /// An app on `db`, with settings adjusted by `customize`.
-    pub async fn spawn_with(db: TestDb, customize: impl FnOnce(&mut Settings)) -> Self {
+    pub async fn spawn_with(
+        db: TestDb,
+        customize: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> Self {
         let photos = match photos_kind() {
             PhotosKind::Folder => TestPhotos::Folder(tempfile::tempdir().expect("temp dir")),
             PhotosKind::S3 => TestPhotos::S3(TestS3::start().await),
         };
-        let mut settings = Settings::default();
-        settings.server.port = 0;
-        settings.server.workers = 1;
-        settings.server.shutdown_timeout_s = 1;
-        settings.database.url = SecretString::from(db.url.clone());
-        settings.database.pool_size = 4;
-        settings.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
-        match &photos {
-            TestPhotos::Folder(dir) => {
-                settings.photos.backend = PhotoBackend::Folder;
-                settings.photos.folder = dir.path().to_path_buf();
-            }
-            TestPhotos::S3(s3) => {
-                let config = s3.config();
-                settings.photos.backend = PhotoBackend::S3;
-                settings.photos.s3_endpoint = config.endpoint;
-                settings.photos.s3_bucket = config.bucket;
-                settings.photos.s3_access_key = config.access_key;
-                settings.photos.s3_secret_key = config.secret_key;
-                settings.photos.s3_timeout_s = 5;
-            }
-        }
-        customize(&mut settings);
-        settings.validate().expect("test settings are valid");
+        let customize: Customize = Arc::new(customize);
+        let settings = test_settings(&db.url, &photos, &customize);
         let state = AppState::init(&settings).await.expect("app state");
         let app = Application::with_state(&settings, state.clone()).expect("bind");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -98,8 +136,24 @@ impl TestApp {
             client,
             state,
             handle,
+            customize,
             photos,
             db,
+        }
+    }
+
+    /// Starts another instance on this app's database and photo store, with the same settings.
+    pub async fn sibling(&self) -> Sibling {
+        let settings = test_settings(&self.db.url, &self.photos, &self.customize);
+        let state = AppState::init(&settings).await.expect("app state");
+        let app = Application::with_state(&settings, state.clone()).expect("bind");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Sibling {
+            address,
+            state,
+            handle,
         }
     }
 

@@ -17,7 +17,7 @@ pub mod db;
 pub mod org;
 pub mod s3;
 
-pub use app::{ADMIN_PASSWORD, TestApp, Tokens, problem};
+pub use app::{ADMIN_PASSWORD, Sibling, TestApp, Tokens, problem};
 pub use db::{DbKind, TestDb};
 pub use org::{CIMAHI, Org, Staff, meta_at, photo};
 pub use s3::TestS3;

@@ -7,5 +7,6 @@
 pub mod caller;
 pub mod duty;
 pub mod reads;
+pub mod throttle;
 
 pub use caller::{Caller, RequestId};

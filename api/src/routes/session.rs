@@ -8,11 +8,13 @@ use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
+use crate::app::throttle::{self, Verdict};
 use crate::auth::token_hash;
 use crate::auth::{AuthUser, TokenKind, TokenService};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
+use crate::telemetry::RequestId;
 
 /// The same answer for an unknown account, a wrong password and a deactivated account.
 const BAD_CREDENTIALS: &str = "invalid username or password";
@@ -113,8 +115,12 @@ fn issue_pair(
     })
 }
 
+/// The answer while a name or an address waits after failed logins.
+const THROTTLED: &str = "too many failed logins: wait before trying again";
+
 pub async fn login(
     state: web::Data<AppState>,
+    request_id: RequestId,
     Json(body): Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     if body
@@ -128,6 +134,11 @@ pub async fn login(
         ));
     }
     let username = body.username.trim().to_ascii_lowercase();
+    let keys = throttle::Keys::new(&username, request_id.client_addr.as_deref());
+    if let Verdict::Wait(after) = state.login_throttle.check(&state.db, &keys).await? {
+        tracing::warn!(retry_after_s = after, "login throttled");
+        return Err(ApiError::TooManyRequests(THROTTLED, after));
+    }
     let user = if username.is_empty() || username.len() > 64 {
         None
     } else {
@@ -137,8 +148,9 @@ pub async fn login(
             .await?
     };
     // Over-long passwords are refused before hashing so that hashing cost stays bounded; the
-    // answer is the same 401.
+    // answer is the same 401, and it counts as a failure like any other.
     if body.password.len() > Password::MAX_BYTES {
+        state.login_throttle.failed(&state.db, &keys).await?;
         return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
     }
     let matches = state
@@ -150,8 +162,12 @@ pub async fn login(
         .await?;
     let user = match user {
         Some(user) if matches && user.active => user,
-        _ => return Err(ApiError::Unauthorized(BAD_CREDENTIALS)),
+        _ => {
+            state.login_throttle.failed(&state.db, &keys).await?;
+            return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
+        }
     };
+    state.login_throttle.succeeded(&state.db, &keys).await?;
     let tokens = state.tokens.clone();
     let device_id = body.device_id;
     let pair = state

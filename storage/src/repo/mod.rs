@@ -27,4 +27,5 @@ pub mod personal;
 pub mod plan;
 pub mod secrets;
 pub mod sessions;
+pub mod throttle;
 pub mod users;

@@ -372,3 +372,74 @@ async fn a_password_change_ends_the_accounts_sessions() {
     .await;
     app.tokens("budi", "budi-password-2").await;
 }
+
+/// Posts a login to `base` (an instance's address).
+async fn login_at(app: &TestApp, base: &str, username: &str, password: &str) -> reqwest::Response {
+    app.client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_wait_longer_and_longer_per_name_whether_or_not_it_exists() {
+    let app = TestApp::spawn().await;
+    // A phone already signed in.
+    let phone = app.admin().await;
+    for (name, good) in [("admin", Some(ADMIN_PASSWORD)), ("nobody", None)] {
+        for i in 0..6 {
+            let res = app.login(name, &format!("wrong-password-{i}")).await;
+            problem(res, StatusCode::UNAUTHORIZED).await;
+        }
+        // The sixth failure started a wait: now even the right password gets 429.
+        let res = app.login(name, good.unwrap_or("wrong-password")).await;
+        let retry: u64 = res.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=2).contains(&retry), "{retry}");
+        let body = problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+        assert!(body["detail"].as_str().unwrap().contains("wait"));
+    }
+    // The phone is not locked out: its refresh token still works.
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": phone.refresh}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // After the wait, the right password works, and the count starts again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.login("admin", ADMIN_PASSWORD).await.status(),
+        StatusCode::OK
+    );
+    let res = app.login("admin", "wrong-again").await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_from_one_address_are_throttled_across_names_and_instances() {
+    let app = TestApp::spawn_with(TestDb::fresh(), |s| {
+        s.auth.login_address_free_failures = 4;
+    })
+    .await;
+    let other = app.sibling().await;
+    let bases = [app.address.clone(), other.address.clone()];
+    // Five names, one failure each, alternating between the two instances: the fifth failure
+    // from this address starts a wait that both instances keep.
+    for i in 0..5 {
+        let res = login_at(&app, &bases[i % 2], &format!("name-{i}"), "wrong-password").await;
+        problem(res, StatusCode::UNAUTHORIZED).await;
+    }
+    for base in &bases {
+        let res = login_at(&app, base, "yet-another-name", "wrong-password").await;
+        assert!(res.headers().contains_key("retry-after"));
+        problem(res, StatusCode::TOO_MANY_REQUESTS).await;
+    }
+}

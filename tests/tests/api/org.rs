@@ -65,7 +65,9 @@ pub(crate) async fn world() -> World {
 }
 
 /// The same organisation on an app whose settings `customize` adjusts.
-pub(crate) async fn world_with(customize: impl FnOnce(&mut hadir_api::Settings)) -> World {
+pub(crate) async fn world_with(
+    customize: impl Fn(&mut hadir_api::Settings) + Send + Sync + 'static,
+) -> World {
     let app = TestApp::spawn_with(hadir_tests::TestDb::fresh(), customize).await;
     let admin = app.admin().await;
     let t = admin.access.clone();

@@ -150,7 +150,7 @@ async fn reads_of_someone_elses_personal_data_are_audited_once_per_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_address_comes_from_a_trusted_proxy_only() {
     for (trusted, expected) in [(false, "127.0.0.1"), (true, "10.9.8.7")] {
-        let w = world_with(|s| {
+        let w = world_with(move |s| {
             if trusted {
                 s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
             }
