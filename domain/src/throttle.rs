@@ -22,11 +22,13 @@ impl Backoff {
         if over == 0 {
             return None;
         }
-        let seconds = 1_i64
-            .checked_shl(over - 1)
-            .filter(|s| *s > 0 && over <= 40)
-            .unwrap_or(i64::MAX);
-        Some(Duration::seconds(seconds).min(self.max_block))
+        let max = self.max_block.num_seconds();
+        let seconds = if over > 40 {
+            max
+        } else {
+            (1_i64 << (over - 1)).min(max)
+        };
+        Some(Duration::seconds(seconds))
     }
 }
 
