@@ -100,6 +100,10 @@ impl Problem {
     pub fn response(&self) -> HttpResponse {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut builder = HttpResponse::build(status);
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a late body is not worth reading: end the connection.
+            builder.force_close();
+        }
         builder.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         builder.insert_header((header::CACHE_CONTROL, "no-store"));
         match status {

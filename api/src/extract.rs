@@ -76,9 +76,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json_ok = is_json(req);
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(64 * 1024, |s| s.json_limit);
+        let state = req.app_data::<web::Data<AppState>>();
+        let limit = state.map_or(64 * 1024, |s| s.json_limit);
+        let clock = state.map(|s| s.body_deadline.start());
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -96,7 +96,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 return Err(too_large());
             }
             let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
+            loop {
+                let chunk = match &clock {
+                    Some(clock) => clock.next(&mut payload).await?,
+                    None => payload.next().await,
+                };
+                let Some(chunk) = chunk else { break };
                 let chunk =
                     chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
                 if body.len() + chunk.len() > limit {

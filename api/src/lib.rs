@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod load;
 pub mod month;
 pub mod photo_links;
 pub mod planning;

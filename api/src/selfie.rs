@@ -413,16 +413,58 @@ fn read_exif(raw: &[u8]) -> ExifEvidence {
 /// A bounded pool for CPU work: at most one job per core runs at once, on tokio's blocking
 /// threads, so image work never stalls an async worker and a burst of uploads queues instead
 /// of multiplying memory.
+///
+/// Images go through two lanes. A large image (more pixels than `large_pixels`) also needs a
+/// place in the large lane, which has one place fewer than there are cores: whatever big photos
+/// arrive, a core is left for ordinary selfies. A job that cannot start within its lane's wait
+/// is refused (503 + `Retry-After`) instead of queueing without end.
 #[derive(Clone, Debug)]
 pub struct CpuPool {
     permits: Arc<Semaphore>,
+    large: Arc<Semaphore>,
+    lanes: Lanes,
+}
+
+/// Which images are large and how long each lane may wait.
+#[derive(Clone, Copy, Debug)]
+pub struct Lanes {
+    pub large_pixels: u64,
+    pub small_wait: std::time::Duration,
+    pub large_wait: std::time::Duration,
+}
+
+impl Default for Lanes {
+    fn default() -> Self {
+        Self {
+            large_pixels: 3_000_000,
+            small_wait: std::time::Duration::from_secs(10),
+            large_wait: std::time::Duration::from_secs(2),
+        }
+    }
+}
+
+/// Why an image job did not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CpuError {
+    /// It could not start within its lane's wait: retry after this many seconds.
+    Busy(u64),
+    /// The job itself failed (a bug).
+    Failed(String),
 }
 
 impl CpuPool {
     #[must_use]
     pub fn new(size: usize) -> Self {
+        Self::with_lanes(size, Lanes::default())
+    }
+
+    #[must_use]
+    pub fn with_lanes(size: usize, lanes: Lanes) -> Self {
+        let size = size.max(1);
         Self {
-            permits: Arc::new(Semaphore::new(size.max(1))),
+            permits: Arc::new(Semaphore::new(size)),
+            large: Arc::new(Semaphore::new(size.saturating_sub(1).max(1))),
+            lanes,
         }
     }
 
@@ -437,11 +479,64 @@ impl CpuPool {
             .acquire()
             .await
             .map_err(|_| "the CPU pool is closed".to_owned())?;
+        Self::spawn(job).await
+    }
+
+    /// Runs image work on `pixels` pixels (`None`: unknown, treated as small) in its lane, or
+    /// refuses it when it cannot start within the lane's wait.
+    pub async fn run_image<T, F>(&self, pixels: Option<u64>, job: F) -> Result<T, CpuError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let large = pixels.is_some_and(|p| p > self.lanes.large_pixels);
+        let wait = if large {
+            self.lanes.large_wait
+        } else {
+            self.lanes.small_wait
+        };
+        let busy = || CpuError::Busy(wait.as_secs().clamp(1, 30));
+        let closed = |_| CpuError::Failed("the CPU pool is closed".into());
+        let deadline = tokio::time::Instant::now() + wait;
+        let _lane = if large {
+            Some(
+                tokio::time::timeout_at(deadline, self.large.acquire())
+                    .await
+                    .map_err(|_| busy())?
+                    .map_err(closed)?,
+            )
+        } else {
+            None
+        };
+        let _permit = tokio::time::timeout_at(deadline, self.permits.acquire())
+            .await
+            .map_err(|_| busy())?
+            .map_err(closed)?;
+        Self::spawn(job).await.map_err(CpuError::Failed)
+    }
+
+    async fn spawn<T, F>(job: F) -> Result<T, String>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(job))
             .await
             .map_err(|e| format!("a CPU job failed: {e}"))
     }
+}
+
+/// The pixels of an image from its header alone (nothing is decoded); `None` when the header
+/// cannot be read (the pipeline then refuses the bytes quickly anyway).
+#[must_use]
+pub fn header_pixels(bytes: &[u8]) -> Option<u64> {
+    let (w, h) = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()?
+        .into_dimensions()
+        .ok()?;
+    Some(u64::from(w) * u64::from(h))
 }
 
 /// The EXIF capture time read as local time in `tz`, in UTC.
@@ -599,5 +694,53 @@ mod tests {
         let pool = CpuPool::new(1);
         let v = rt.block_on(pool.run(|| 40 + 2)).unwrap();
         assert_eq!(v, 42);
+    }
+
+    #[test]
+    fn large_images_leave_a_core_to_small_ones_and_are_shed_when_they_cannot_start() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .unwrap();
+        let pool = CpuPool::with_lanes(
+            2,
+            Lanes {
+                large_pixels: 1_000_000,
+                small_wait: Duration::from_secs(5),
+                large_wait: Duration::from_millis(200),
+            },
+        );
+        rt.block_on(async {
+            // A large job that holds its lane until told to finish.
+            let (release, held) = mpsc::channel::<()>();
+            let p = pool.clone();
+            let big = tokio::spawn(async move {
+                p.run_image(Some(24_000_000), move || held.recv().ok())
+                    .await
+            });
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            // A second large image cannot start in time: shed.
+            let shed = pool.run_image(Some(24_000_000), || ()).await;
+            assert_eq!(shed, Err(CpuError::Busy(1)));
+            // Ordinary selfies still run, one after the other, on the core left to them.
+            for i in 0..3 {
+                assert_eq!(pool.run_image(Some(307_200), move || i).await, Ok(i));
+            }
+            assert_eq!(pool.run_image(None, || 7).await, Ok(7));
+            release.send(()).unwrap();
+            assert_eq!(big.await.unwrap(), Ok(Some(())));
+            // With the lane free again, a large image runs.
+            assert_eq!(pool.run_image(Some(24_000_000), || 1).await, Ok(1));
+        });
+    }
+
+    #[test]
+    fn the_header_gives_the_pixels_without_decoding() {
+        let bytes = fixture("selfie-a-480x640.jpg");
+        assert_eq!(header_pixels(&bytes), Some(480 * 640));
+        assert_eq!(header_pixels(b"not an image"), None);
     }
 }

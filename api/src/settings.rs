@@ -39,6 +39,10 @@ pub struct ServerSettings {
     pub workers: usize,
     pub json_limit_bytes: usize,
     pub shutdown_timeout_s: u64,
+    /// A request body must arrive whole within this many seconds (408 otherwise).
+    pub body_timeout_s: u64,
+    /// A body that stalls this long between two chunks is dropped (408).
+    pub body_idle_timeout_s: u64,
     /// The reverse proxies in front of Hadir: from a request that comes from one of these
     /// addresses, the client's address is read from `X-Forwarded-For` (the nearest address
     /// that is not a trusted proxy). Empty: the connection's peer is the client.
@@ -53,6 +57,8 @@ impl Default for ServerSettings {
             workers: 0,
             json_limit_bytes: 64 * 1024,
             shutdown_timeout_s: 30,
+            body_timeout_s: 60,
+            body_idle_timeout_s: 15,
             trusted_proxies: Vec::new(),
         }
     }
@@ -240,6 +246,18 @@ pub struct CheckInSettings {
     /// Days after a month is closed when its selfies are reduced to their thumbnail and hash
     /// (UU PDP: selfies are not kept longer than needed).
     pub selfie_retention_days: u32,
+    /// Images with more pixels than this go through the large-image lane, which may use all
+    /// cores but one: ordinary selfies are never stuck behind big photos.
+    pub large_image_pixels: u64,
+    /// How long an ordinary selfie may wait for a core before the answer is 503 + Retry-After.
+    pub image_queue_timeout_ms: u64,
+    /// How long a large image may wait for its lane before the answer is 503 + Retry-After.
+    pub large_image_queue_timeout_ms: u64,
+    /// Check-in uploads one account may have in flight at once (more: 429).
+    pub max_uploads_per_account: u32,
+    /// Check-in uploads the instance reads at once (more: 503): bounds the memory that
+    /// stalled or slow uploads can hold.
+    pub max_uploads_in_flight: u32,
 }
 
 impl Default for CheckInSettings {
@@ -247,6 +265,11 @@ impl Default for CheckInSettings {
         Self {
             max_body_bytes: 3 * 1024 * 1024,
             max_batch_items: 20,
+            large_image_pixels: 3_000_000,
+            image_queue_timeout_ms: 10_000,
+            large_image_queue_timeout_ms: 2_000,
+            max_uploads_per_account: 2,
+            max_uploads_in_flight: 128,
             stored_long_edge_px: 1280,
             thumbnail_long_edge_px: 160,
             max_side_px: 8000,
@@ -493,6 +516,16 @@ impl Settings {
             &["server", "json_limit_bytes"],
             "must be 1024 to 16777216",
         );
+        check(
+            (1..=3600).contains(&s.body_timeout_s),
+            &["server", "body_timeout_s"],
+            "must be 1 to 3600 seconds",
+        );
+        check(
+            (1..=s.body_timeout_s.max(1)).contains(&s.body_idle_timeout_s),
+            &["server", "body_idle_timeout_s"],
+            "must be 1 second to server.body_timeout_s",
+        );
 
         let d = &self.database;
         if let Err(e) = DatabaseUrl::parse(d.url.expose_secret()) {
@@ -734,6 +767,26 @@ impl Settings {
             (1..=3650).contains(&ci.selfie_retention_days),
             &["check_ins", "selfie_retention_days"],
             "must be 1 to 3650 days",
+        );
+        check(
+            ci.large_image_pixels >= 100_000,
+            &["check_ins", "large_image_pixels"],
+            "must be at least 100000",
+        );
+        check(
+            ci.image_queue_timeout_ms > 0 && ci.large_image_queue_timeout_ms > 0,
+            &["check_ins", "image_queue_timeout_ms"],
+            "the image queue timeouts must be positive",
+        );
+        check(
+            (1..=100).contains(&ci.max_uploads_per_account),
+            &["check_ins", "max_uploads_per_account"],
+            "must be 1 to 100",
+        );
+        check(
+            (1..=100_000).contains(&ci.max_uploads_in_flight),
+            &["check_ins", "max_uploads_in_flight"],
+            "must be 1 to 100000",
         );
         let at = &self.attendance;
         check(

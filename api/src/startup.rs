@@ -205,9 +205,24 @@ impl AppState {
             photo_links: PhotoLinks::new(&secret),
             trusted_proxies: settings.server.trusted_proxies.clone().into(),
             login_throttle: crate::app::throttle::LoginThrottle::new(&settings.auth),
-            cpu: CpuPool::new(
+            cpu: CpuPool::with_lanes(
                 std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+                crate::selfie::Lanes {
+                    large_pixels: settings.check_ins.large_image_pixels,
+                    small_wait: Duration::from_millis(settings.check_ins.image_queue_timeout_ms),
+                    large_wait: Duration::from_millis(
+                        settings.check_ins.large_image_queue_timeout_ms,
+                    ),
+                },
             ),
+            uploads: crate::load::UploadGate::new(
+                settings.check_ins.max_uploads_per_account,
+                settings.check_ins.max_uploads_in_flight,
+            ),
+            body_deadline: crate::load::BodyDeadline {
+                total: Duration::from_secs(settings.server.body_timeout_s),
+                idle: Duration::from_secs(settings.server.body_idle_timeout_s),
+            },
         })
     }
 }

@@ -37,6 +37,10 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// Failed logins per account name and client address.
     pub login_throttle: crate::app::throttle::LoginThrottle,
+    /// Check-in uploads in flight, per account and in all.
+    pub uploads: crate::load::UploadGate,
+    /// How long a request body may take.
+    pub body_deadline: crate::load::BodyDeadline,
 }
 
 impl AppState {

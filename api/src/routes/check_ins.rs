@@ -12,7 +12,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, TimeDelta, Utc};
-use futures_util::StreamExt;
 use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
@@ -30,10 +29,12 @@ use super::{page_limit, parse_id};
 use crate::app::reads::Read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::load::BodyClock;
 use crate::planning;
-use crate::selfie::{self, ProcessedSelfie, SelfieError};
+use crate::selfie::{self, CpuError, ProcessedSelfie, SelfieError};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
+use futures_util::StreamExt as _;
 
 /// The place a check-in was judged against, as the API shows it.
 #[derive(Debug, Serialize)]
@@ -369,6 +370,7 @@ async fn read_parts(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
+    clock: BodyClock,
 ) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
     let is_multipart = req
         .headers()
@@ -389,17 +391,24 @@ async fn read_parts(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    // The clock runs on the bytes as they arrive, under the multipart parser.
+    let (body, expired) = crate::load::timed(clock, payload);
+    let malformed = |e: actix_multipart::MultipartError| {
+        if expired.load(std::sync::atomic::Ordering::SeqCst) {
+            crate::load::too_slow()
+        } else {
+            ApiError::BadRequest(format!("malformed multipart body: {e}"))
+        }
+    };
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), body);
     let mut parts = Vec::new();
     let mut total = 0usize;
     while let Some(field) = multipart.next().await {
-        let mut field =
-            field.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
+        let mut field = field.map_err(malformed)?;
         let name = field.name().unwrap_or_default().to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
+            let chunk = chunk.map_err(malformed)?;
             total += chunk.len();
             if total > limit {
                 return Err(too_large());
@@ -409,6 +418,17 @@ async fn read_parts(
         parts.push((name, bytes));
     }
     Ok(parts)
+}
+
+/// Image work that could not start in time is shed: 503 with `Retry-After`, nothing stored.
+fn cpu_error(e: CpuError) -> ApiError {
+    match e {
+        CpuError::Busy(after) => ApiError::Busy(
+            "the server is busy with other photos; retry shortly with the same client_id".into(),
+            after,
+        ),
+        CpuError::Failed(e) => ApiError::Internal(e),
+    }
 }
 
 fn selfie_error(e: &SelfieError) -> ApiError {
@@ -517,15 +537,17 @@ pub async fn submit(
     meta: Meta,
     selfie_bytes: Vec<u8>,
 ) -> Result<Submitted, ApiError> {
-    // Hashing up to a few MiB is CPU work: on the pool, not on the async worker.
+    // Hashing up to a few MiB is CPU work: on the pool, not on the async worker, in the lane
+    // of the image's size (read from its header alone).
+    let pixels = selfie::header_pixels(&selfie_bytes);
     let (selfie_bytes, selfie_sha256) = state
         .cpu
-        .run(move || {
+        .run_image(pixels, move || {
             let sha = selfie::sha256_hex(&selfie_bytes);
             (selfie_bytes, sha)
         })
         .await
-        .map_err(ApiError::Internal)?;
+        .map_err(cpu_error)?;
     let request_hash = meta.request_hash(&selfie_sha256);
     let client_id = meta.client_id.to_string();
 
@@ -541,9 +563,9 @@ pub async fn submit(
     let limits = state.check_in.pipeline();
     let processed: ProcessedSelfie = state
         .cpu
-        .run(move || selfie::process(&selfie_bytes, &limits))
+        .run_image(pixels, move || selfie::process(&selfie_bytes, &limits))
         .await
-        .map_err(ApiError::Internal)?
+        .map_err(cpu_error)?
         .map_err(|e| selfie_error(&e))?;
 
     let thresholds = state.check_in.thresholds();
@@ -780,17 +802,30 @@ pub async fn create(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let employee_id = employee_of(&caller)?;
-    let parts = read_parts(&req, payload, state.check_in.max_body_bytes).await?;
+    let _upload = state.uploads.enter(&caller.user_id)?;
+    let clock = state.body_deadline.start();
+    let parts = read_parts(&req, payload, state.check_in.max_body_bytes, clock).await?;
     let mut meta = None;
     let mut selfie = None;
+    let mut errors = Vec::new();
     for (name, bytes) in parts {
-        match name.as_str() {
-            "meta" if meta.is_none() => meta = Some(bytes),
-            "selfie" if selfie.is_none() => selfie = Some(bytes),
-            _ => {}
+        let slot = match name.as_str() {
+            "meta" => &mut meta,
+            "selfie" => &mut selfie,
+            _ => continue,
+        };
+        if slot.is_some() {
+            // Two parts of one name: which one was meant cannot be known.
+            if !errors.iter().any(|e: &FieldError| e.field == name) {
+                errors.push(FieldError::new(name, "is sent twice; send it once"));
+            }
+        } else {
+            *slot = Some(bytes);
         }
     }
-    let mut errors = Vec::new();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let meta = match meta.as_deref().map(parse_meta) {
         None => {
             errors.push(FieldError::new("meta", "is required"));
@@ -833,11 +868,23 @@ pub async fn batch(
     use actix_web::ResponseError;
 
     let employee_id = employee_of(&caller)?;
+    let _upload = state.uploads.enter(&caller.user_id)?;
     let limit = state
         .check_in
         .max_body_bytes
         .saturating_mul(state.check_in.max_batch_items);
-    let parts = read_parts(&req, payload, limit).await?;
+    let clock = state.body_deadline.start();
+    let parts = read_parts(&req, payload, limit, clock).await?;
+    // A selfie part twice: which one was meant cannot be known.
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &parts {
+        if name.starts_with("selfie.") && !seen.insert(name.as_str()) {
+            return Err(ApiError::field(
+                name.as_str(),
+                "is sent twice; send it once",
+            ));
+        }
+    }
     // Each `meta` part is one item; a part holding a JSON array holds several.
     let metas: Vec<Vec<u8>> = parts
         .iter()

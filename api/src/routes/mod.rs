@@ -162,8 +162,16 @@ pub(crate) async fn read_limited(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
+    let clock = req
+        .app_data::<web::Data<crate::state::AppState>>()
+        .map(|s| s.body_deadline.start());
     let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
+    loop {
+        let chunk = match &clock {
+            Some(clock) => clock.next(&mut payload).await?,
+            None => payload.next().await,
+        };
+        let Some(chunk) = chunk else { break };
         let chunk = chunk
             .map_err(|e| crate::error::ApiError::BadRequest(format!("unreadable body: {e}")))?;
         if body.len() + chunk.len() > limit {

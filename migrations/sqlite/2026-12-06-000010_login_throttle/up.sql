@@ -2,7 +2,7 @@
 -- account exists, and without keeping what was typed), or `address:` and the client's address.
 -- Kept in the database so that throttling holds across instances and restarts.
 CREATE TABLE login_throttle (
-    key              TEXT PRIMARY KEY,
+    key              TEXT PRIMARY KEY NOT NULL,
     failures         INTEGER NOT NULL,
     last_failure_at  TIMESTAMP NOT NULL,
     blocked_until    TIMESTAMP

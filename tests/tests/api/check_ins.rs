@@ -352,7 +352,15 @@ async fn a_client_id_reused_with_other_content_is_a_conflict() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_concurrent_retries_of_one_client_id_store_one_row() {
-    let (app, budi) = app_with_budi().await;
+    // The race itself is under test: the account may have all twenty uploads in flight (by
+    // default it may have two; `abuse` tests that limit).
+    let app = TestApp::spawn_with(hadir_tests::TestDb::fresh(), |s| {
+        s.check_ins.max_uploads_per_account = 20;
+    })
+    .await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
     let meta = meta_at(CIMAHI.0, CIMAHI.1, 10.0);
     let selfie = photo("selfie-a-480x640.jpg");
     let sends = (0..20).map(|_| app.post_check_in(&budi.tokens.access, &meta, selfie.clone()));

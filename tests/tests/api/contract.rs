@@ -202,3 +202,96 @@ async fn a_check_in_has_exactly_the_properties_the_spec_names() {
         .collect();
     assert_eq!(codes, documented, "every flag code is documented");
 }
+
+/// The plain (unquoted) scalars that YAML 1.1 readers (`PyYAML`, hence schemathesis and many
+/// client generators) take for something other than a string.
+fn yaml11_non_string(item: &str) -> bool {
+    const WORDS: [&str; 26] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL",
+    ];
+    WORDS.contains(&item)
+        || item.parse::<f64>().is_ok()
+        || item.starts_with("0x")
+        || item.starts_with("0o")
+}
+
+/// The enumeration values of `text` (inline `enum: [a, b]` or block `enum:` then `- a`) that
+/// are written without quotes and that a YAML 1.1 reader would not read as strings.
+fn ambiguous_enum_values(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.trim_start().strip_prefix("enum:") else {
+            continue;
+        };
+        let items: Vec<String> = if let Some(inline) = rest.trim().strip_prefix('[') {
+            inline
+                .trim_end_matches(']')
+                .split(',')
+                .map(|i| i.trim().to_owned())
+                .collect()
+        } else {
+            let mut block = Vec::new();
+            while let Some(next) = lines.peek() {
+                let Some(item) = next.trim_start().strip_prefix("- ") else {
+                    break;
+                };
+                block.push(item.trim().to_owned());
+                lines.next();
+            }
+            block
+        };
+        found.extend(items.into_iter().filter(|i| yaml11_non_string(i)));
+    }
+    found
+}
+
+/// Collects the `enum` values under `value` that are not strings.
+fn walk(value: &Value, path: &str, bad: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "enum"
+                    && let Some(items) = v.as_array()
+                {
+                    bad.extend(
+                        items
+                            .iter()
+                            .filter(|i| !i.is_string())
+                            .map(|i| format!("{path}: {i}")),
+                    );
+                }
+                walk(v, &format!("{path}/{k}"), bad);
+            }
+        }
+        Value::Array(items) => {
+            for (n, v) in items.iter().enumerate() {
+                walk(v, &format!("{path}/{n}"), bad);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_enumeration_value_is_a_string_for_every_yaml_reader() {
+    // The check itself finds what it is for.
+    assert_eq!(
+        ambiguous_enum_values(
+            "a:\n  enum: [office, off, 'off', \"no\", 1]\n  b:\n    enum:\n      - yes\n      - 'no'\n"
+        ),
+        ["off", "1", "yes"]
+    );
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
+    let ambiguous = ambiguous_enum_values(&text);
+    assert!(
+        ambiguous.is_empty(),
+        "quote these enum values, YAML 1.1 readers take them for booleans, numbers or null: {ambiguous:?}"
+    );
+    // And every value, as parsed, is a string.
+    let mut bad = Vec::new();
+    walk(&spec(), "", &mut bad);
+    assert!(bad.is_empty(), "enum values that are not strings: {bad:?}");
+}

@@ -7,6 +7,7 @@
     reason = "a test fails by panicking"
 )]
 
+mod abuse;
 mod attendance;
 mod auth;
 mod check_ins;
