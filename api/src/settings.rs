@@ -182,6 +182,9 @@ pub struct AuthSettings {
     pub login_max_block_s: u64,
     /// Failures older than this are forgotten.
     pub login_forget_after_s: u64,
+    /// A refresh token presented again within this many seconds of its use gets a new pair
+    /// (two refreshes sent at once by one phone); later, reuse ends the session.
+    pub refresh_grace_s: u64,
 }
 
 impl Default for AuthSettings {
@@ -202,6 +205,7 @@ impl Default for AuthSettings {
             login_address_free_failures: 20,
             login_max_block_s: 900,
             login_forget_after_s: 3600,
+            refresh_grace_s: 10,
         }
     }
 }
@@ -684,6 +688,11 @@ impl Settings {
             (60..=30 * 86_400).contains(&a.login_forget_after_s),
             &["auth", "login_forget_after_s"],
             "must be 60 seconds to 30 days",
+        );
+        check(
+            a.refresh_grace_s <= 60,
+            &["auth", "refresh_grace_s"],
+            "must be 0 to 60 seconds",
         );
 
         let ci = &self.check_ins;

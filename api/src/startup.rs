@@ -219,6 +219,7 @@ impl AppState {
                 settings.check_ins.max_uploads_per_account,
                 settings.check_ins.max_uploads_in_flight,
             ),
+            refresh_grace_s: i64::try_from(settings.auth.refresh_grace_s).unwrap_or(10),
             body_deadline: crate::load::BodyDeadline {
                 total: Duration::from_secs(settings.server.body_timeout_s),
                 idle: Duration::from_secs(settings.server.body_idle_timeout_s),

@@ -41,6 +41,9 @@ pub struct AppState {
     pub uploads: crate::load::UploadGate,
     /// How long a request body may take.
     pub body_deadline: crate::load::BodyDeadline,
+    /// Seconds after its spending during which a refresh token presented again gets a pair of
+    /// its own instead of ending the session (the same phone sending twice).
+    pub refresh_grace_s: i64,
 }
 
 impl AppState {

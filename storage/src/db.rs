@@ -216,6 +216,8 @@ pub struct Database {
     /// SQLite allows one writer at a time; writers of this process queue here instead of
     /// failing with `SQLITE_BUSY` when a read transaction upgrades to a write.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// This process's id among the instances sharing the database (readiness writes under it).
+    instance_id: String,
 }
 
 impl std::fmt::Debug for Database {
@@ -255,6 +257,7 @@ impl Database {
             manager,
             backend,
             write_lock,
+            instance_id: uuid::Uuid::new_v4().to_string(),
         })
     }
 
@@ -330,9 +333,12 @@ impl Database {
     /// outlive a deleted SQLite file or a dropped PostgreSQL database).
     pub async fn check(&self, timeout: Duration) -> Result<(), StorageError> {
         let manager = self.manager.clone();
+        let instance = self.instance_id.clone();
         let probe = tokio::task::spawn_blocking(move || {
             let mut conn = manager.open(false)?;
             conn.batch_execute("SELECT 1")?;
+            // A database that reads but cannot write (full disk, read-only) is not ready.
+            crate::repo::readiness::probe(&mut conn, &instance, crate::now_utc())?;
             Ok::<_, StorageError>(())
         });
         match tokio::time::timeout(timeout, probe).await {

@@ -74,6 +74,13 @@ fn classify_message(message: &str) -> StorageError {
         "connection refused",
         "could not connect",
         "no connection to the server",
+        // A full disk (SQLite's SQLITE_FULL, PostgreSQL's disk_full) or a read-only one: the
+        // write may work once space is freed, so the client retries later.
+        "database or disk is full",
+        "no space left on device",
+        "could not extend file",
+        "attempt to write a readonly database",
+        "read-only transaction",
     ];
     if transient.iter().any(|t| lower.contains(t)) {
         StorageError::Unavailable(message.to_owned())

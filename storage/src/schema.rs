@@ -104,6 +104,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    readiness_probe (instance_id) {
+        instance_id -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> Integer,
@@ -356,6 +363,7 @@ diesel::joinable!(devices -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     audit_subjects,
     login_throttle,
+    readiness_probe,
     units,
     offices,
     employees,

@@ -122,10 +122,15 @@ impl TokenService {
         Ok((token, claims))
     }
 
-    /// Checks signature, algorithm, expiry, issuer, audience, required claims and the kind.
+    /// Checks signature, algorithm, expiry, issuer, audience, required claims and the kind, and
+    /// that the token was not issued in the future (beyond the leeway): no clock of ours made it.
     pub fn verify(&self, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
+        let leeway = i64::try_from(self.validation.leeway).unwrap_or(30);
+        if data.claims.iat > Utc::now().timestamp() + leeway {
+            return Err(TokenError::Invalid);
+        }
         if data.claims.typ == kind {
             Ok(data.claims)
         } else {
@@ -239,6 +244,17 @@ mod tests {
         assert!(s.verify(&within, TokenKind::Access).is_ok());
         let beyond = sign(&serde_json::json!({}), &claims_json(-31), Algorithm::HS256);
         assert!(s.verify(&beyond, TokenKind::Access).is_err());
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused_beyond_the_leeway() {
+        let s = service();
+        for (ahead, ok) in [(20, true), (31, false), (3600, false)] {
+            let mut claims = claims_json(7200);
+            claims["iat"] = serde_json::json!(Utc::now().timestamp() + ahead);
+            let token = sign(&serde_json::json!({}), &claims, Algorithm::HS256);
+            assert_eq!(s.verify(&token, TokenKind::Access).is_ok(), ok, "{ahead}");
+        }
     }
 
     #[test]

@@ -205,6 +205,7 @@ pub async fn refresh(
         .map_err(|_| ApiError::Unauthorized(BAD_REFRESH))?;
     let hash = token_hash(&body.refresh_token);
     let tokens = state.tokens.clone();
+    let grace = Duration::seconds(state.refresh_grace_s);
     let outcome = state
         .db
         .transaction(move |conn| {
@@ -215,13 +216,25 @@ pub async fn refresh(
             if session.revoked_at.is_some() {
                 return Ok(RefreshOutcome::Refused);
             }
-            // A spent token presented again means it was copied: end the whole session, so
-            // that whoever holds the newer token loses it too.
-            if token.spent_at.is_some() || !sessions::spend_refresh_token(conn, &token.id, now)? {
-                sessions::revoke_session(conn, &session.id, now, "refresh token reused")?;
-                return Ok(RefreshOutcome::Reused {
-                    session_id: session.id,
-                });
+            let spent_now =
+                token.spent_at.is_none() && sessions::spend_refresh_token(conn, &token.id, now)?;
+            if !spent_now {
+                // Spent already. Within a few seconds of its spending, this is the same phone
+                // sending its refresh twice (two requests at once, a retry over a bad network):
+                // it gets a pair of its own. Later, the token was copied: end the whole
+                // session, so that whoever holds the newer token loses it too.
+                let spent_at = match token.spent_at {
+                    Some(at) => Some(at),
+                    None => {
+                        sessions::find_refresh_token(conn, &hash)?.and_then(|(t, _, _)| t.spent_at)
+                    }
+                };
+                if !spent_at.is_some_and(|at| now - at < grace) {
+                    sessions::revoke_session(conn, &session.id, now, "refresh token reused")?;
+                    return Ok(RefreshOutcome::Reused {
+                        session_id: session.id,
+                    });
+                }
             }
             let valid = user.active
                 && user.id == claims.sub

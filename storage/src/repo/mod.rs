@@ -25,6 +25,7 @@ pub mod months;
 pub mod org;
 pub mod personal;
 pub mod plan;
+pub mod readiness;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;

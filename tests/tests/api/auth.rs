@@ -214,7 +214,8 @@ async fn refresh_and_access_tokens_cannot_stand_in_for_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_rotates_and_a_reused_refresh_token_revokes_the_session() {
-    let app = TestApp::spawn().await;
+    // Without the grace for a phone that sends its refresh twice at once (tested below).
+    let app = TestApp::spawn_with(TestDb::fresh(), |s| s.auth.refresh_grace_s = 0).await;
     let first = app.admin().await;
     let res = app
         .post_json(
@@ -442,4 +443,48 @@ async fn failed_logins_from_one_address_are_throttled_across_names_and_instances
         assert!(res.headers().contains_key("retry-after"));
         problem(res, StatusCode::TOO_MANY_REQUESTS).await;
     }
+}
+
+async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post_json(
+        "/api/v1/auth/refresh",
+        None,
+        &json!({"refresh_token": token}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_refreshes_sent_at_once_keep_the_session_and_a_late_reuse_ends_it() {
+    let app = TestApp::spawn_with(TestDb::fresh(), |s| s.auth.refresh_grace_s = 2).await;
+    let first = app.admin().await;
+    let (a, b) = tokio::join!(refresh(&app, &first.refresh), refresh(&app, &first.refresh));
+    assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
+    let (a, b): (Value, Value) = (a.json().await.unwrap(), b.json().await.unwrap());
+    // Both pairs work: the phone keeps whichever answer reached it.
+    for pair in [&a, &b] {
+        let access = pair["access_token"].as_str().unwrap();
+        assert_eq!(status_with(&app, access).await, StatusCode::OK);
+    }
+    let next = a["refresh_token"].as_str().unwrap();
+    assert_eq!(refresh(&app, next).await.status(), StatusCode::OK);
+    // Past the grace, the first token again is a copy: the session ends.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    problem(
+        refresh(&app, &first.refresh).await,
+        StatusCode::UNAUTHORIZED,
+    )
+    .await;
+    let access = b["access_token"].as_str().unwrap();
+    assert_eq!(status_with(&app, access).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_issued_in_the_future_is_refused() {
+    let app = app_with_known_secret().await;
+    let mut claims = forged_claims(&app, 7200).await;
+    claims["iat"] = json!(chrono::Utc::now().timestamp() + 3600);
+    claims["nbf"] = json!(chrono::Utc::now().timestamp() - 10);
+    let token = sign(&claims, Algorithm::HS256);
+    assert_eq!(status_with(&app, &token).await, StatusCode::UNAUTHORIZED);
 }

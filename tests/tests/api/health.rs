@@ -70,3 +70,103 @@ async fn every_response_carries_a_request_id_and_keeps_a_valid_incoming_one() {
         .unwrap();
     assert_ne!(res.headers()["x-request-id"], "bad id with spaces");
 }
+
+/// Makes every write of a session and of the readiness probe fail as a full disk does
+/// (SQLite's SQLITE_FULL message, PostgreSQL's `disk_full`), or undoes it.
+fn fill_the_disk(app: &TestApp, full: bool) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = app.db.connect();
+    let sql = match (app.db.kind, full) {
+        (hadir_tests::DbKind::Sqlite, true) => {
+            "CREATE TRIGGER full_a BEFORE INSERT ON sessions \
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+             CREATE TRIGGER full_b BEFORE INSERT ON readiness_probe \
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;
+             CREATE TRIGGER full_c BEFORE UPDATE ON readiness_probe \
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;"
+        }
+        (hadir_tests::DbKind::Sqlite, false) => {
+            "DROP TRIGGER full_a; DROP TRIGGER full_b; DROP TRIGGER full_c;"
+        }
+        (hadir_tests::DbKind::Postgres, true) => {
+            "CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN
+                 RAISE EXCEPTION 'could not extend file \"base/16384/2619\": No space left on device'
+                     USING ERRCODE = 'disk_full';
+             END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER full_a BEFORE INSERT ON sessions
+                 FOR EACH ROW EXECUTE FUNCTION disk_full();
+             CREATE TRIGGER full_b BEFORE INSERT OR UPDATE ON readiness_probe
+                 FOR EACH ROW EXECUTE FUNCTION disk_full();"
+        }
+        (hadir_tests::DbKind::Postgres, false) => "DROP FUNCTION disk_full() CASCADE;",
+    };
+    conn.batch_execute(sql).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_disk_full_logins_are_503_and_the_instance_is_not_ready() {
+    let app = TestApp::spawn().await;
+    assert_eq!(
+        app.request(Method::GET, "/readyz", None, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    fill_the_disk(&app, true);
+    let res = app.login("admin", hadir_tests::ADMIN_PASSWORD).await;
+    assert!(res.headers().contains_key("retry-after"));
+    problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    let res = app.request(Method::GET, "/readyz", None, None).await;
+    let body = problem(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["checks"]["database"], "unavailable");
+    // Space again: both recover, and the login that failed left nothing behind.
+    fill_the_disk(&app, false);
+    assert_eq!(
+        app.login("admin", hadir_tests::ADMIN_PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.request(Method::GET, "/readyz", None, None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_is_nosniff_and_no_authenticated_answer_is_stored() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let mut failures = Vec::new();
+    for (method, path) in hadir_api::routes::ROUTES {
+        if *path == "/api/v1/auth/logout" {
+            continue; // would end the session the loop uses
+        }
+        let concrete = path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
+        for token in [Some(admin.access.as_str()), None] {
+            let res = app
+                .request(
+                    method.clone(),
+                    &concrete,
+                    token,
+                    Some(&serde_json::json!({})),
+                )
+                .await;
+            let headers = res.headers();
+            if headers.get("x-content-type-options").map(|v| v.as_bytes()) != Some(b"nosniff") {
+                failures.push(format!("{method} {path}: no nosniff"));
+            }
+            let cache = headers
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if token.is_some() && !cache.contains("no-store") {
+                failures.push(format!("{method} {path}: cache-control {cache:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
