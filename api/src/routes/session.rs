@@ -229,7 +229,7 @@ pub async fn refresh(
                         sessions::find_refresh_token(conn, &hash)?.and_then(|(t, _, _)| t.spent_at)
                     }
                 };
-                if !spent_at.is_some_and(|at| now - at < grace) {
+                if spent_at.is_none_or(|at| now - at >= grace) {
                     sessions::revoke_session(conn, &session.id, now, "refresh token reused")?;
                     return Ok(RefreshOutcome::Reused {
                         session_id: session.id,
