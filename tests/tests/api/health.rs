@@ -72,7 +72,7 @@ async fn every_response_carries_a_request_id_and_keeps_a_valid_incoming_one() {
 }
 
 /// Makes every write of a session and of the readiness probe fail as a full disk does
-/// (SQLite's SQLITE_FULL message, PostgreSQL's `disk_full`), or undoes it.
+/// (`SQLITE_FULL`'s message, PostgreSQL's `disk_full`), or undoes it.
 fn fill_the_disk(app: &TestApp, full: bool) {
     use diesel::connection::SimpleConnection;
     let mut conn = app.db.connect();
@@ -156,7 +156,11 @@ async fn every_answer_is_nosniff_and_no_authenticated_answer_is_stored() {
                 )
                 .await;
             let headers = res.headers();
-            if headers.get("x-content-type-options").map(|v| v.as_bytes()) != Some(b"nosniff") {
+            if headers
+                .get("x-content-type-options")
+                .map(reqwest::header::HeaderValue::as_bytes)
+                != Some(b"nosniff")
+            {
                 failures.push(format!("{method} {path}: no nosniff"));
             }
             let cache = headers
