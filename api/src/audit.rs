@@ -4,7 +4,7 @@ use hadir_storage::repo::audit::{self, AuditRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::Serialize;
 
-use crate::app::RequestId;
+use crate::app::{Caller, RequestId};
 
 /// One entry to record; `actor` is `None` for the system itself (bootstrap, CLI).
 #[derive(Debug)]
@@ -59,4 +59,36 @@ pub fn record<B: Serialize, A: Serialize>(
         audit::record_subjects(conn, &id, entry.subjects)?;
     }
     Ok(())
+}
+
+/// Who is changing something, for the audit log: the caller and their request.
+pub struct Actor<'a> {
+    pub caller: &'a Caller,
+    pub request_id: &'a RequestId,
+}
+
+impl Actor<'_> {
+    pub fn record<B: Serialize, A: Serialize>(
+        &self,
+        conn: &mut DbConnection,
+        action: &str,
+        entity: &str,
+        id: &str,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<(), StorageError> {
+        record(
+            conn,
+            &Entry {
+                actor: Some(&self.caller.user_id),
+                action,
+                entity,
+                entity_id: id,
+                before,
+                after,
+                request: Some(self.request_id),
+                subjects: &[],
+            },
+        )
+    }
 }

@@ -7,39 +7,11 @@ use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use hadir_domain::PhotoStoreError;
-use hadir_storage::StorageError;
 use serde::Serialize;
 
+pub use crate::app::error::{Error as ApiError, FieldError};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
-
-/// One invalid input field.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-    /// The line of an uploaded file the error is about (imports).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-            line: None,
-        }
-    }
-
-    /// An error about line `line` of an uploaded file.
-    pub fn at_line(line: u64, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            line: Some(line),
-            ..Self::new(field, message)
-        }
-    }
-}
 
 /// The problem+json body.
 #[derive(Debug, Serialize)]
@@ -123,47 +95,7 @@ impl Problem {
     }
 }
 
-/// What a handler can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("invalid input")]
-    Validation(Vec<FieldError>),
-    #[error("unauthorized: {0}")]
-    Unauthorized(&'static str),
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
-    #[error("not found")]
-    NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
-    #[error("payload too large: {0}")]
-    PayloadTooLarge(String),
-    #[error("unsupported media type: {0}")]
-    UnsupportedMediaType(String),
-    /// A dependency (database, photo store) is down or the server is saturated: retry later.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
-    /// The server sheds this request's load: retry after the given seconds (503).
-    #[error("busy: {0}")]
-    Busy(String, u64),
-    /// Too many attempts or requests: retry after the given seconds (429).
-    #[error("too many requests: {0}")]
-    TooManyRequests(&'static str, u64),
-    /// The body did not arrive in time (408).
-    #[error("request timeout: {0}")]
-    RequestTimeout(String),
-    /// A bug or broken invariant; the text is logged, never sent.
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
 impl ApiError {
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, message)])
-    }
-
     #[must_use]
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
@@ -229,30 +161,6 @@ impl ResponseError for ApiError {
             _ => {}
         }
         self.problem().response()
-    }
-}
-
-impl From<StorageError> for ApiError {
-    fn from(err: StorageError) -> Self {
-        match err {
-            StorageError::NotFound => ApiError::NotFound,
-            StorageError::Duplicate(what) => ApiError::Conflict(format!("already exists ({what})")),
-            StorageError::Conflict(what) => ApiError::Conflict(what),
-            StorageError::Unavailable(what) => ApiError::Unavailable(what),
-            StorageError::MissingReference(what) => {
-                ApiError::Internal(format!("missing reference: {what}"))
-            }
-            StorageError::Other(what) => ApiError::Internal(what),
-        }
-    }
-}
-
-impl From<PhotoStoreError> for ApiError {
-    fn from(err: PhotoStoreError) -> Self {
-        match err {
-            PhotoStoreError::NotFound(_) => ApiError::NotFound,
-            PhotoStoreError::Unavailable(what) => ApiError::Unavailable(what),
-        }
     }
 }
 

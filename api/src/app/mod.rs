@@ -6,7 +6,11 @@
 
 pub mod caller;
 pub mod duty;
+pub mod error;
+pub mod input;
 pub mod reads;
+pub mod scope;
 pub mod throttle;
 
 pub use caller::{Caller, RequestId};
+pub use error::{Error, FieldError};

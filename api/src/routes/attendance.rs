@@ -21,13 +21,14 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
 use super::check_ins::{photo_url, utc};
-use super::org::{Actor, Scope, may_see, text};
-use super::plans::{
-    created, date_param, decode_cursor, listable_employees, open_days, page, visible_employee,
-    writable_employee,
-};
+use super::plans::{created, date_param, decode_cursor, page};
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::input::text;
+use crate::app::scope::{
+    Scope, listable_employees, may_see, open_days, visible_employee, writable_employee,
+};
+use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -390,8 +391,8 @@ pub async fn create_manual_batch(
             let batch_units: std::collections::BTreeSet<&str> =
                 people.iter().map(|(e, _)| e.unit_id.as_str()).collect();
             for unit in batch_units {
-                if super::review::month_closed(conn, unit, date)? {
-                    return Err(super::review::closed_error(date).into());
+                if crate::app::scope::month_closed(conn, unit, date)? {
+                    return Err(crate::app::scope::closed_error(date).into());
                 }
             }
             let rows: Vec<ManualEntryRow> = people

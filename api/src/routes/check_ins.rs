@@ -967,8 +967,8 @@ pub async fn get(
             // their check-ins.
             let row = check_ins::find(conn, &id)?;
             let employee = org::find_employee(conn, &row.employee_id)?;
-            let scope = super::org::Scope::of(conn, &caller)?;
-            if super::org::may_see(conn, &scope, &caller, &employee)? {
+            let scope = crate::app::scope::Scope::of(conn, &caller)?;
+            if crate::app::scope::may_see(conn, &scope, &caller, &employee)? {
                 let review = check_ins::reviews_of(conn, std::slice::from_ref(&row.id))?.pop();
                 Ok((row, review))
             } else {

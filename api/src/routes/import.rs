@@ -18,7 +18,8 @@ use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::org::{EmployeeView, Scope};
+use super::org::EmployeeView;
+use crate::app::scope::Scope;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;

@@ -12,10 +12,9 @@ use hadir_domain::org::subtree;
 use hadir_storage::repo::org;
 use serde::Deserialize;
 
-use super::org::Scope;
-use super::plans::visible_employee;
 use super::query_id;
 use crate::app::reads::Read;
+use crate::app::scope::{Scope, visible_employee};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::export::{CsvSheet, Lang, XlsxBook};

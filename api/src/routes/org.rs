@@ -6,15 +6,13 @@
 //! never 403, so ids cannot be probed. Writes: admins anywhere, unit admins inside their scope,
 //! HR for employees. Every write is in the audit log with its before and after.
 
-use std::collections::BTreeSet;
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hadir_domain::geofence::{Coordinates, Fence};
-use hadir_domain::org::{Echelon, StaffId, StaffIdType, subtree, time_zone, would_cycle};
+use hadir_domain::org::{Echelon, StaffId, StaffIdType, time_zone, would_cycle};
 use hadir_domain::{Password, Role, Username};
 use hadir_storage::repo::org::{
     self, EmployeeChanges, EmployeeFilter, EmployeeRow, NameCursor, OfficeChanges, OfficeRow,
@@ -28,8 +26,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::input::{field_id, text};
 use crate::app::reads::Read;
-use crate::audit::{self, Entry};
+use crate::app::scope::{Scope, may_see};
+use crate::audit::Actor;
+
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -61,81 +62,6 @@ fn clearable<T>(
         None => None,
         Some(None) => Some(None),
         Some(Some(value)) => check(value).map(Some),
-    }
-}
-
-/// Which units a caller's organisation routes reach.
-#[derive(Debug, Clone)]
-pub(crate) enum Scope {
-    /// Admins and HR: the whole organisation.
-    All,
-    /// A unit admin: their unit and its sub-units.
-    Units(BTreeSet<String>),
-    /// Supervisors and employees: no unit as such (they see people, not units).
-    People,
-}
-
-impl Scope {
-    pub(crate) fn of(conn: &mut DbConnection, caller: &AuthUser) -> Result<Self, StorageError> {
-        Ok(match caller.role {
-            Role::Admin | Role::Hr => Scope::All,
-            Role::UnitAdmin => {
-                let Some(me) = &caller.employee_id else {
-                    return Ok(Scope::Units(BTreeSet::new()));
-                };
-                let unit = org::find_employee(conn, me)?.unit_id;
-                Scope::Units(subtree(&org::unit_parents(conn)?, &unit))
-            }
-            Role::Supervisor | Role::Employee => Scope::People,
-        })
-    }
-
-    pub(crate) fn has_unit(&self, unit_id: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Units(units) => units.contains(unit_id),
-            Scope::People => false,
-        }
-    }
-
-    pub(crate) fn units(&self) -> Option<Vec<String>> {
-        match self {
-            Scope::All => None,
-            Scope::Units(units) => Some(units.iter().cloned().collect()),
-            Scope::People => Some(Vec::new()),
-        }
-    }
-}
-
-pub(crate) fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| errors.push(FieldError::new(field, "must be a UUID")))
-        .ok()
-}
-
-pub(crate) fn text(
-    field: &str,
-    raw: &str,
-    max: usize,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-        None
-    } else if trimmed.chars().any(char::is_control) {
-        // NUL in particular: PostgreSQL cannot store it in text.
-        errors.push(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
-        None
-    } else {
-        Some(trimmed.to_owned())
     }
 }
 
@@ -185,38 +111,6 @@ fn page<T>(
         (rows, next)
     } else {
         (rows, None)
-    }
-}
-
-/// Who is changing the organisation, for the audit log.
-pub(crate) struct Actor<'a> {
-    pub(crate) caller: &'a AuthUser,
-    pub(crate) request_id: &'a RequestId,
-}
-
-impl Actor<'_> {
-    pub(crate) fn record<B: Serialize, A: Serialize>(
-        &self,
-        conn: &mut DbConnection,
-        action: &str,
-        entity: &str,
-        id: &str,
-        before: Option<&B>,
-        after: Option<&A>,
-    ) -> Result<(), StorageError> {
-        audit::record(
-            conn,
-            &Entry {
-                actor: Some(&self.caller.user_id),
-                action,
-                entity,
-                entity_id: id,
-                before,
-                after,
-                request: Some(self.request_id),
-                subjects: &[],
-            },
-        )
     }
 }
 
@@ -1243,24 +1137,6 @@ fn check_references(
         }
     }
     Ok(errors)
-}
-
-/// Whether the caller may see `employee` (see the module docs).
-pub(crate) fn may_see(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    caller: &AuthUser,
-    employee: &EmployeeRow,
-) -> Result<bool, StorageError> {
-    if caller.employee_id.as_deref() == Some(employee.id.as_str())
-        || scope.has_unit(&employee.unit_id)
-    {
-        return Ok(true);
-    }
-    match (&caller.role, &caller.employee_id) {
-        (Role::Supervisor, Some(me)) => org::is_supervised_by(conn, &employee.id, me),
-        _ => Ok(false),
-    }
 }
 
 /// Duplicates from the database named by what they clash on.

@@ -27,9 +27,14 @@ use hadir_storage::repo::plan::{
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::org::{Actor, Scope, field_id, may_see, nullable, present, text};
+use super::org::{nullable, present};
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::input::{field_id, text};
+use crate::app::scope::{
+    Scope, listable_employees, open_days, visible_employee, writable_employee,
+};
+use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -457,7 +462,7 @@ fn holiday_month_open(conn: &mut DbConnection, date: NaiveDate) -> Result<(), St
     if hadir_storage::repo::months::of_month(conn, &date.format("%Y-%m").to_string())?.is_empty() {
         Ok(())
     } else {
-        Err(super::review::closed_error(date))
+        Err(crate::app::scope::closed_error(date))
     }
 }
 
@@ -613,86 +618,6 @@ pub async fn delete_holiday(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Refuses a change to a day of a closed month (409).
-pub(crate) fn open_days(
-    conn: &mut DbConnection,
-    employee: &EmployeeRow,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<(), StorageError> {
-    let mut month = from.with_day(1).unwrap_or(from);
-    while month <= to {
-        let day = month.max(from);
-        if super::review::month_closed(conn, &employee.unit_id, day)? {
-            return Err(super::review::closed_error(day));
-        }
-        month = month
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MAX);
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scope over people
-
-/// The employee `id` if the caller may write their plans (their unit is in scope); else 404.
-pub(crate) fn writable_employee(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    id: &str,
-) -> Result<EmployeeRow, StorageError> {
-    let employee = org::find_employee(conn, id)?;
-    if scope.has_unit(&employee.unit_id) {
-        Ok(employee)
-    } else {
-        Err(StorageError::NotFound)
-    }
-}
-
-/// The employee `id` if the caller may see them; else 404.
-pub(crate) fn visible_employee(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    caller: &AuthUser,
-    id: &str,
-) -> Result<EmployeeRow, StorageError> {
-    let employee = org::find_employee(conn, id)?;
-    if may_see(conn, scope, caller, &employee)? {
-        Ok(employee)
-    } else {
-        Err(StorageError::NotFound)
-    }
-}
-
-/// The employees whose plans a list may show: `None` for everyone.
-pub(crate) fn listable_employees(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    caller: &AuthUser,
-    unit_id: Option<&str>,
-) -> Result<Option<Vec<String>>, StorageError> {
-    let units = match (scope, unit_id) {
-        (Scope::All, None) => return Ok(None),
-        (_, Some(unit)) if scope.has_unit(unit) => Some(
-            subtree(&org::unit_parents(conn)?, unit)
-                .into_iter()
-                .collect::<Vec<_>>(),
-        ),
-        (Scope::Units(units), None) => Some(units.iter().cloned().collect()),
-        (_, Some(_)) => return Ok(Some(Vec::new())),
-        (Scope::People, None) => None,
-    };
-    if let Some(units) = units {
-        return Ok(Some(org::employee_ids_in(conn, &units)?));
-    }
-    let mut ids: Vec<String> = caller.employee_id.iter().cloned().collect();
-    if let (Role::Supervisor, Some(me)) = (caller.role, &caller.employee_id) {
-        ids.extend(org::subordinate_ids(conn, me)?);
-    }
-    Ok(Some(ids))
 }
 
 #[derive(Debug, Deserialize)]

@@ -23,10 +23,12 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
 use super::check_ins::{CheckInView, photo_url, utc};
-use super::org::{Actor, Scope, field_id, text};
 use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
+use crate::app::input::{field_id, text};
 use crate::app::reads::Read;
+use crate::app::scope::{Scope, closed_error, month_closed};
+use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
@@ -38,43 +40,6 @@ const STATUSES: [&str; 4] = ["flagged", "accepted", "approved", "rejected"];
 
 // ---------------------------------------------------------------------------------------------
 // Month close
-
-/// Whether `date` lies in a month closed for the whole organisation or for `unit_id` or a unit
-/// above it.
-pub(crate) fn month_closed(
-    conn: &mut DbConnection,
-    unit_id: &str,
-    date: NaiveDate,
-) -> Result<bool, StorageError> {
-    let closes = months::of_month(conn, &date.format("%Y-%m").to_string())?;
-    if closes.is_empty() {
-        return Ok(false);
-    }
-    if closes.iter().any(|c| c.unit_id.is_none()) {
-        return Ok(true);
-    }
-    let parents = org::unit_parents(conn)?;
-    let mut current = Some(unit_id.to_owned());
-    for _ in 0..64 {
-        let Some(u) = current else { break };
-        if closes
-            .iter()
-            .any(|c| c.unit_id.as_deref() == Some(u.as_str()))
-        {
-            return Ok(true);
-        }
-        current = parents.get(&u).cloned().flatten();
-    }
-    Ok(false)
-}
-
-/// The conflict answered for a change in a closed month.
-pub(crate) fn closed_error(date: NaiveDate) -> StorageError {
-    StorageError::Conflict(format!(
-        "{} is closed: nothing in it changes unless an admin reopens it",
-        date.format("%Y-%m")
-    ))
-}
 
 fn parse_month(raw: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
