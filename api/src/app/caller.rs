@@ -13,6 +13,17 @@ pub struct Caller {
     pub session_id: String,
 }
 
+impl Caller {
+    /// Refused (403) unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), super::Error> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(super::Error::Forbidden("your role may not use this route"))
+        }
+    }
+}
+
 /// The current request: its id (echoed in `x-request-id`, carried by every log line) and the
 /// client's address (behind trusted proxies, the one they forwarded).
 #[derive(Clone, Debug, Default)]

@@ -1,7 +1,7 @@
 //! Checking input fields: each bad field becomes a `FieldError` naming it, so that all bad
 //! fields of a request are reported at once.
 
-use super::FieldError;
+use super::{Error, FieldError};
 
 /// A UUID field, normalised; `None` (with the error recorded) when it is not one.
 pub fn field_id(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -29,4 +29,30 @@ pub fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) ->
     } else {
         Some(trimmed.to_owned())
     }
+}
+
+/// Parses a page size: 1 to 500, default 50.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, Error> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=500).contains(&n) => Ok(n),
+        Some(_) => Err(Error::field("limit", "must be 1 to 500")),
+    }
+}
+
+/// A malformed id cannot name a record: 404, like an id that does not exist.
+pub fn parse_id(raw: &str) -> Result<String, Error> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| Error::NotFound)
+}
+
+/// An optional id in a query string: 422 naming `field` when it is not a UUID.
+pub fn query_id(field: &str, raw: Option<&str>) -> Result<Option<String>, Error> {
+    raw.map(|raw| {
+        uuid::Uuid::parse_str(raw)
+            .map(|u| u.hyphenated().to_string())
+            .map_err(|_| Error::field(field, "must be a UUID"))
+    })
+    .transpose()
 }

@@ -8,9 +8,21 @@ pub mod caller;
 pub mod duty;
 pub mod error;
 pub mod input;
+pub mod months;
 pub mod reads;
+pub mod review;
 pub mod scope;
 pub mod throttle;
 
 pub use caller::{Caller, RequestId};
 pub use error::{Error, FieldError};
+
+use crate::state::AppState;
+
+/// What every use case runs with: the shared state, the caller and their request.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a Caller,
+    pub request: &'a RequestId,
+}

@@ -20,17 +20,6 @@ const REFUSED: &str = "missing, invalid or expired access token";
 /// The authenticated caller of a JSON route: the application layer's `Caller`.
 pub type AuthUser = crate::app::Caller;
 
-impl AuthUser {
-    /// 403 unless the caller has one of `roles`.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("your role may not use this route"))
-        }
-    }
-}
-
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

@@ -26,7 +26,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{page_limit, parse_id};
-use crate::app::reads::Read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::load::BodyClock;
@@ -959,40 +958,16 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let who = caller.clone();
-    let (row, review) = state
-        .db
-        .run(move |conn| {
-            // The organisation's scope rule decides: whoever may see the employee may see
-            // their check-ins.
-            let row = check_ins::find(conn, &id)?;
-            let employee = org::find_employee(conn, &row.employee_id)?;
-            let scope = crate::app::scope::Scope::of(conn, &caller)?;
-            if crate::app::scope::may_see(conn, &scope, &caller, &employee)? {
-                let review = check_ins::reviews_of(conn, std::slice::from_ref(&row.id))?.pop();
-                Ok((row, review))
-            } else {
-                Err(StorageError::NotFound)
-            }
-        })
-        .await?;
-    super::audit_read(
-        &state,
-        &who,
-        &request_id,
-        Read {
-            action: "check_in.read",
-            entity: "check_in",
-            entity_id: &row.id,
-            subjects: vec![row.employee_id.clone()],
-            detail: serde_json::json!({"selfie": true, "location": true}),
-        },
-    )
-    .await?;
-    let selfie_url = Some(photo_url(&state, &row.photo_key).await?);
+    let ctx = crate::app::Ctx {
+        state: &state,
+        caller: &caller,
+        request: &request_id,
+    };
+    let detail = crate::app::review::check_in(&ctx, &id).await?;
+    let selfie_url = Some(photo_url(&state, &detail.row.photo_key).await?);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(CheckInView::from_row(&row, selfie_url)?.with_review(review.as_ref())))
+        .json(CheckInView::from_row(&detail.row, selfie_url)?.with_review(detail.review.as_ref())))
 }
 
 /// A short-lived link to a stored photo, minted after the caller was authorised: presigned

@@ -182,34 +182,7 @@ pub(crate) async fn read_limited(
     Ok(body)
 }
 
-/// Parses a page size: 1 to 500, default 50.
-pub(crate) fn page_limit(limit: Option<i64>) -> Result<i64, crate::error::ApiError> {
-    match limit {
-        None => Ok(50),
-        Some(n) if (1..=500).contains(&n) => Ok(n),
-        Some(_) => Err(crate::error::ApiError::field("limit", "must be 1 to 500")),
-    }
-}
-
-/// A malformed id cannot name a record: 404, like an id that does not exist.
-pub(crate) fn parse_id(raw: &str) -> Result<String, crate::error::ApiError> {
-    uuid::Uuid::parse_str(raw)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| crate::error::ApiError::NotFound)
-}
-
-/// An optional id in a query string: 422 naming `field` when it is not a UUID.
-pub(crate) fn query_id(
-    field: &str,
-    raw: Option<&str>,
-) -> Result<Option<String>, crate::error::ApiError> {
-    raw.map(|raw| {
-        uuid::Uuid::parse_str(raw)
-            .map(|u| u.hyphenated().to_string())
-            .map_err(|_| crate::error::ApiError::field(field, "must be a UUID"))
-    })
-    .transpose()
-}
+pub(crate) use crate::app::input::{page_limit, parse_id, query_id};
 
 /// The answer of a transaction that may refuse by separation of duties (`app::duty::ensure`):
 /// a refusal is recorded in the audit log and answered 403; storage errors go through `map`.

@@ -6,47 +6,29 @@
 //! (403, audited: `app::duty`). A decision, once taken, stands (409 on
 //! a second one), and nothing in a closed month changes (409) until an admin reopens it.
 
-use std::collections::BTreeSet;
-
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use hadir_domain::Role;
-use hadir_domain::checkin::FlagCode;
-use hadir_domain::org::subtree;
 use hadir_storage::repo::audit::{self as audit_repo, AuditFilter};
-use hadir_storage::repo::check_ins::{self, CheckInRow, QueueFilter, ReviewRow};
-use hadir_storage::repo::months::{self, MonthCloseRow};
-use hadir_storage::repo::org;
-use hadir_storage::{DbConnection, StorageError, now_utc};
+use hadir_storage::repo::check_ins::{self};
+use hadir_storage::repo::months::MonthCloseRow;
 use serde::{Deserialize, Serialize};
 
 use super::check_ins::{CheckInView, photo_url, utc};
 use super::{page_limit, parse_id, query_id};
-use crate::app::duty;
-use crate::app::input::{field_id, text};
-use crate::app::reads::Read;
-use crate::app::scope::{Scope, closed_error, month_closed};
-use crate::audit::Actor;
+use crate::app::scope::Scope;
+use crate::app::{self, Ctx};
 use crate::auth::AuthUser;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-const REVIEWERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin];
-const STATUSES: [&str; 4] = ["flagged", "accepted", "approved", "rejected"];
 
 // ---------------------------------------------------------------------------------------------
 // Month close
-
-fn parse_month(raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-        .ok()
-        .filter(|_| raw.len() == 7)
-        .ok_or(ApiError::NotFound)
-}
 
 #[derive(Debug, Serialize)]
 pub struct MonthCloseView {
@@ -88,17 +70,12 @@ pub struct ReopenBody {
 pub async fn get_month(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     month: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(REVIEWERS)?;
-    let first = parse_month(&month)?;
-    let key = first.format("%Y-%m").to_string();
-    let rows = state
-        .db
-        .run(move |conn| months::of_month(conn, &key))
-        .await?;
+    let (month, rows) = app::months::status(&ctx(&state, &caller, &request_id), &month).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "month": first.format("%Y-%m").to_string(),
+        "month": month,
         "closes": rows.iter().map(MonthCloseView::from).collect::<Vec<_>>(),
     })))
 }
@@ -112,61 +89,13 @@ pub async fn close_month(
     month: web::Path<String>,
     Json(body): Json<CloseBody>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr])?;
-    let first = parse_month(&month)?;
-    let mut errors = Vec::new();
-    let unit_id = body
-        .unit_id
-        .as_deref()
-        .and_then(|u| field_id("unit_id", u, &mut errors));
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let row = MonthCloseRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        month: first.format("%Y-%m").to_string(),
-        unit_id,
-        closed_by: Some(caller.user_id.clone()),
-        closed_at: now_utc(),
-    };
-    let stored = row.clone();
-    let result = state
-        .db
-        .transaction(move |conn| {
-            if let Some(unit) = &stored.unit_id
-                && !org::unit_parents(conn)?.contains_key(unit)
-            {
-                return Err(StorageError::MissingReference("unit_id".into()));
-            }
-            months::insert(conn, &stored)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<(), _>(
-                conn,
-                "month.close",
-                "month",
-                &stored.month,
-                None,
-                Some(&MonthCloseView::from(&stored)),
-            )
-        })
-        .await;
-    match result {
-        Ok(()) => Ok(HttpResponse::Created().json(MonthCloseView::from(&row))),
-        Err(StorageError::MissingReference(_)) => Err(ApiError::field("unit_id", "no such unit")),
-        Err(StorageError::Duplicate(_)) => Err(ApiError::Conflict(format!(
-            "{} is already closed{}",
-            row.month,
-            if row.unit_id.is_some() {
-                " for that unit"
-            } else {
-                ""
-            }
-        ))),
-        Err(e) => Err(e.into()),
-    }
+    let row = app::months::close(
+        &ctx(&state, &caller, &request_id),
+        &month,
+        body.unit_id.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(MonthCloseView::from(&row)))
 }
 
 /// `POST /api/v1/months/{month}/reopen`: an admin reopens a closed month, with a reason that
@@ -178,40 +107,13 @@ pub async fn reopen_month(
     month: web::Path<String>,
     Json(body): Json<ReopenBody>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin])?;
-    let first = parse_month(&month)?;
-    let mut errors = Vec::new();
-    let unit_id = body
-        .unit_id
-        .as_deref()
-        .and_then(|u| field_id("unit_id", u, &mut errors));
-    let reason = text("reason", &body.reason, 500, &mut errors);
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let key = first.format("%Y-%m").to_string();
-    state
-        .db
-        .transaction(move |conn| {
-            let close = months::of_month(conn, &key)?
-                .into_iter()
-                .find(|c| c.unit_id == unit_id)
-                .ok_or(StorageError::NotFound)?;
-            months::delete(conn, &close.id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "month.reopen",
-                "month",
-                &close.month,
-                Some(&MonthCloseView::from(&close)),
-                Some(&serde_json::json!({"reopened": true, "reason": reason})),
-            )
-        })
-        .await?;
+    app::months::reopen(
+        &ctx(&state, &caller, &request_id),
+        &month,
+        body.unit_id.as_deref(),
+        &body.reason,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -248,38 +150,12 @@ pub struct QueueItem {
     pub thumbnail_url: String,
 }
 
-fn encode_cursor(r: &CheckInRow) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}|{}|{}",
-        r.risk,
-        r.received_at.and_utc().timestamp_micros(),
-        r.id
-    ))
-}
-
-fn decode_cursor(raw: Option<&str>) -> Result<Option<(i32, NaiveDateTime, String)>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let parsed = (|| {
-        let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-        let mut parts = text.splitn(3, '|');
-        let risk = parts.next()?.parse().ok()?;
-        let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?.naive_utc();
-        let id = parts.next()?;
-        uuid::Uuid::parse_str(id).ok()?;
-        Some((risk, at, id.to_owned()))
-    })();
-    parsed
-        .map(Some)
-        .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))
-}
-
-fn local_date(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    raw.map(|r| {
-        NaiveDate::parse_from_str(r, "%Y-%m-%d")
-            .map(|d| d.to_string())
-            .map_err(|_| ApiError::field(field, "must be a date as YYYY-MM-DD"))
-    })
-    .transpose()
+fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> Ctx<'a> {
+    Ctx {
+        state,
+        caller,
+        request,
+    }
 }
 
 /// `GET /api/v1/check-ins`: the review queue, riskiest first (then oldest first).
@@ -289,86 +165,23 @@ pub async fn queue(
     request_id: RequestId,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(REVIEWERS)?;
-    let limit = page_limit(query.limit)?;
-    let status = query.status.clone().unwrap_or_else(|| "flagged".into());
-    if !STATUSES.contains(&status.as_str()) {
-        return Err(ApiError::field(
-            "status",
-            "must be flagged, accepted, approved or rejected",
-        ));
-    }
-    if let Some(flag) = &query.flag
-        && !FlagCode::ALL.iter().any(|c| c.as_str() == flag)
-    {
-        return Err(ApiError::field(
-            "flag",
-            "not a flag code (see the Flag schema)",
-        ));
-    }
-    let unit = query_id("unit_id", query.unit_id.as_deref())?;
-    let mut filter = QueueFilter {
-        status,
-        units: None,
-        employee_id: query_id("employee_id", query.employee_id.as_deref())?,
-        from: local_date("from", query.from.as_deref())?,
-        to: local_date("to", query.to.as_deref())?,
-        flag: query.flag.clone(),
-        after: decode_cursor(query.cursor.as_deref())?,
-        limit: limit + 1,
-    };
-    let who = caller.clone();
-    let detail = serde_json::json!({
-        "status": filter.status, "unit_id": unit, "employee_id": filter.employee_id,
-        "flag": filter.flag, "from": filter.from, "to": filter.to,
-    });
-    let (mut rows, people) = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.units = match (&unit, scope.units()) {
-                (Some(u), _) if scope.has_unit(u) => {
-                    Some(subtree(&org::unit_parents(conn)?, u).into_iter().collect())
-                }
-                (Some(_), _) => Some(Vec::new()),
-                (None, only) => only,
-            };
-            let rows = check_ins::queue(conn, &filter)?;
-            let ids: Vec<String> = rows
-                .iter()
-                .map(|r| r.employee_id.clone())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let people = org::find_employees(conn, &ids)?;
-            Ok((rows, people))
-        })
-        .await?;
-    let next_cursor = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-        rows.pop();
-        rows.last().map(encode_cursor)
-    } else {
-        None
-    };
-    super::audit_read(
-        &state,
-        &who,
-        &request_id,
-        Read {
-            action: "check_ins.read",
-            entity: "check_in",
-            entity_id: "queue",
-            subjects: rows.iter().map(|r| r.employee_id.clone()).collect(),
-            detail,
+    let q = query.into_inner();
+    let page = app::review::queue(
+        &ctx(&state, &caller, &request_id),
+        app::review::QueueRequest {
+            status: q.status,
+            unit_id: q.unit_id,
+            employee_id: q.employee_id,
+            from: q.from,
+            to: q.to,
+            flag: q.flag,
+            limit: q.limit,
+            cursor: q.cursor,
         },
     )
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let e = people
-            .iter()
-            .find(|p| p.id == r.employee_id)
-            .ok_or_else(|| ApiError::Internal(format!("check-in {} without its employee", r.id)))?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for (r, e) in &page.items {
         items.push(QueueItem {
             check_in: CheckInView::from_row(r, None)?,
             employee: Person {
@@ -383,7 +196,7 @@ pub async fn queue(
     }
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "private, no-store"))
-        .json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+        .json(serde_json::json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -406,107 +219,6 @@ pub struct BulkDecision {
     pub note: Option<String>,
 }
 
-/// A decision, checked: `(decision, note, status it gives)`.
-fn checked(
-    decision: &str,
-    note: Option<&str>,
-) -> Result<(String, Option<String>, &'static str), ApiError> {
-    let mut errors = Vec::new();
-    let status = match decision {
-        "approve" => Some("approved"),
-        "reject" => Some("rejected"),
-        _ => {
-            errors.push(FieldError::new("decision", "must be approve or reject"));
-            None
-        }
-    };
-    let note = note.and_then(|n| text("note", n, 1000, &mut errors));
-    if decision == "reject" && note.is_none() && errors.is_empty() {
-        errors.push(FieldError::new(
-            "note",
-            "a rejection needs a note that tells the employee why",
-        ));
-    }
-    match status {
-        Some(status) if errors.is_empty() => Ok((decision.to_owned(), note, status)),
-        _ => Err(ApiError::Validation(errors)),
-    }
-}
-
-/// Why one decision could not be taken.
-enum Refusal {
-    NotFound,
-    /// Separation of duties (recorded in the audit log already).
-    Duty(&'static str),
-    Decided(String),
-    Closed(NaiveDate),
-}
-
-/// Takes one decision inside the caller's transaction.
-fn decide_one(
-    conn: &mut DbConnection,
-    (scope, guard): (&Scope, &duty::Guard),
-    caller: &AuthUser,
-    request_id: &RequestId,
-    id: &str,
-    (decision, note, status): (&str, Option<&str>, &str),
-) -> Result<Result<(CheckInRow, ReviewRow), Refusal>, StorageError> {
-    let before = match check_ins::find(conn, id) {
-        Ok(row) => row,
-        Err(StorageError::NotFound) => return Ok(Err(Refusal::NotFound)),
-        Err(e) => return Err(e),
-    };
-    let employee = org::find_employee(conn, &before.employee_id)?;
-    if !scope.has_unit(&employee.unit_id) {
-        return Ok(Err(Refusal::NotFound));
-    }
-    if let Some(refused) = guard.refused(&employee.id) {
-        duty::record_refusal(conn, caller, request_id, "check_in.review", &refused)?;
-        return Ok(Err(Refusal::Duty(refused.conflict.explanation())));
-    }
-    let date = NaiveDate::parse_from_str(&before.local_date, "%Y-%m-%d")
-        .map_err(|e| StorageError::Other(format!("check-in {id}: local date: {e}")))?;
-    if month_closed(conn, &employee.unit_id, date)? {
-        return Ok(Err(Refusal::Closed(date)));
-    }
-    let review = ReviewRow {
-        check_in_id: id.to_owned(),
-        decision: decision.to_owned(),
-        note: note.map(str::to_owned),
-        reviewer_user_id: caller.user_id.clone(),
-        decided_at: now_utc(),
-    };
-    if !check_ins::decide(conn, &review, status)? {
-        return Ok(Err(Refusal::Decided(before.status)));
-    }
-    let after = check_ins::find(conn, id)?;
-    let view = |r: &CheckInRow, review: Option<&ReviewRow>| {
-        CheckInView::from_row(r, None)
-            .map(|v| v.with_review(review))
-            .map_err(|e| StorageError::Other(e.to_string()))
-    };
-    Actor { caller, request_id }.record(
-        conn,
-        "check_in.review",
-        "check_in",
-        id,
-        Some(&view(&before, None)?),
-        Some(&view(&after, Some(&review))?),
-    )?;
-    Ok(Ok((after, review)))
-}
-
-fn refusal_error(r: Refusal) -> ApiError {
-    match r {
-        Refusal::NotFound => ApiError::NotFound,
-        Refusal::Duty(why) => ApiError::Forbidden(why),
-        Refusal::Decided(status) => ApiError::Conflict(format!(
-            "this check-in was already reviewed: it is {status}"
-        )),
-        Refusal::Closed(date) => closed_error(date).into(),
-    }
-}
-
 /// `POST /api/v1/check-ins/{id}/review`.
 pub async fn review(
     state: web::Data<AppState>,
@@ -515,26 +227,15 @@ pub async fn review(
     id: web::Path<String>,
     Json(body): Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(REVIEWERS)?;
+    caller.require(app::review::REVIEWERS)?;
     let id = parse_id(&id)?;
-    let (decision, note, status) = checked(&body.decision, body.note.as_deref())?;
-    let window = state.attendance.creator_conflict_days;
-    let result = state
-        .db
-        .transaction(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            let guard = duty::Guard::load(conn, &caller, window)?;
-            decide_one(
-                conn,
-                (&scope, &guard),
-                &caller,
-                &request_id,
-                &id,
-                (&decision, note.as_deref(), status),
-            )
-        })
-        .await?;
-    let (row, review) = result.map_err(refusal_error)?;
+    let (row, review) = app::review::decide(
+        &ctx(&state, &caller, &request_id),
+        &id,
+        &body.decision,
+        body.note.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(CheckInView::from_row(&row, None)?.with_review(Some(&review))))
 }
 
@@ -546,36 +247,14 @@ pub async fn review_many(
     request_id: RequestId,
     Json(body): Json<BulkDecision>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(REVIEWERS)?;
-    if body.ids.is_empty() || body.ids.len() > 500 {
-        return Err(ApiError::field("ids", "must list 1 to 500 check-in ids"));
-    }
-    let (decision, note, status) = checked(&body.decision, body.note.as_deref())?;
-    let ids = body.ids.clone();
-    let window = state.attendance.creator_conflict_days;
-    let outcomes = state
-        .db
-        .transaction(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            let guard = duty::Guard::load(conn, &caller, window)?;
-            let mut outcomes = Vec::with_capacity(ids.len());
-            for raw in &ids {
-                let outcome = match uuid::Uuid::parse_str(raw) {
-                    Err(_) => Err(Refusal::NotFound),
-                    Ok(u) => decide_one(
-                        conn,
-                        (&scope, &guard),
-                        &caller,
-                        &request_id,
-                        &u.hyphenated().to_string(),
-                        (&decision, note.as_deref(), status),
-                    )?,
-                };
-                outcomes.push((raw.clone(), outcome));
-            }
-            Ok(outcomes)
-        })
-        .await?;
+    use actix_web::ResponseError as _;
+    let outcomes = app::review::decide_many(
+        &ctx(&state, &caller, &request_id),
+        &body.ids,
+        &body.decision,
+        body.note.as_deref(),
+    )
+    .await?;
     let mut results = Vec::with_capacity(outcomes.len());
     for (id, outcome) in outcomes {
         results.push(match outcome {
@@ -585,8 +264,8 @@ pub async fn review_many(
                 "check_in": CheckInView::from_row(&row, None)?.with_review(Some(&review)),
             }),
             Err(refusal) => {
-                let problem = refusal_error(refusal).problem();
-                serde_json::json!({ "id": id, "status": problem.status, "problem": problem })
+                let problem = refusal.problem();
+                serde_json::json!({ "id": id, "status": refusal.status_code().as_u16(), "problem": problem })
             }
         });
     }
@@ -713,7 +392,7 @@ pub async fn inbox(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpR
     let (flagged, corrections, reports) = state
         .db
         .run(move |conn| {
-            let flagged = if REVIEWERS.contains(&caller.role) {
+            let flagged = if app::review::REVIEWERS.contains(&caller.role) {
                 let scope = Scope::of(conn, &caller)?;
                 check_ins::flagged_count(conn, scope.units().as_deref())?
             } else {
