@@ -3,6 +3,7 @@
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod export;

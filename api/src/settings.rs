@@ -23,6 +23,7 @@ pub struct Settings {
     pub plans: PlanSettings,
     pub attendance: AttendanceSettings,
     pub allowance: AllowanceSettings,
+    pub console: ConsoleSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -312,6 +313,36 @@ impl Default for PlanSettings {
             office_echelons: vec!["II".into(), "III".into()],
             default_wfh_quota_percent: 100,
             max_roster_days: 186,
+        }
+    }
+}
+
+/// The web console at `/console`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A console session unused this long ends.
+    pub idle_timeout_s: i64,
+    /// A console session ends this long after sign-in, used or not.
+    pub absolute_timeout_s: i64,
+    /// Served over TLS (directly or behind a proxy): cookies are `Secure` with the `__Host-`
+    /// prefix.
+    pub secure_cookie: bool,
+    /// A map tile URL template (`https://tiles.example/{z}/{x}/{y}.png`) and its attribution;
+    /// unset, maps are drawn without tiles (the OpenStreetMap tile policy forbids hard-coding
+    /// its servers).
+    pub tile_url: Option<String>,
+    pub tile_attribution: Option<String>,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout_s: 30 * 60,
+            absolute_timeout_s: 12 * 3600,
+            secure_cookie: false,
+            tile_url: None,
+            tile_attribution: None,
         }
     }
 }
@@ -796,6 +827,17 @@ impl Settings {
             (1..=100_000).contains(&ci.max_uploads_in_flight),
             &["check_ins", "max_uploads_in_flight"],
             "must be 1 to 100000",
+        );
+        let co = &self.console;
+        check(
+            (60..=86_400).contains(&co.idle_timeout_s),
+            &["console", "idle_timeout_s"],
+            "must be 60 to 86400 seconds",
+        );
+        check(
+            (co.idle_timeout_s..=30 * 86_400).contains(&co.absolute_timeout_s),
+            &["console", "absolute_timeout_s"],
+            "must be console.idle_timeout_s to 30 days",
         );
         let at = &self.attendance;
         check(

@@ -201,6 +201,7 @@ impl AppState {
             check_in: Arc::new(settings.check_ins.clone()),
             plans: Arc::new(settings.plans.clone()),
             attendance: Arc::new(settings.attendance.clone()),
+            console: Arc::new(settings.console.clone()),
             allowance: settings.allowance.policy(),
             photo_links: PhotoLinks::new(&secret),
             trusted_proxies: settings.server.trusted_proxies.clone().into(),
@@ -298,6 +299,7 @@ impl Application {
                         .error_handler(|_, _| crate::error::ApiError::NotFound.into()),
                 )
                 .configure(routes::configure)
+                .configure(crate::console::configure)
                 .default_service(web::to(routes::route_not_found))
                 .wrap(ErrorHandlers::new().default_handler(to_problem))
                 .wrap(from_fn(telemetry::request_context))

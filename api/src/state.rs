@@ -25,6 +25,8 @@ pub struct AppState {
     pub check_in: Arc<CheckInSettings>,
     /// The rules rosters and assignments are checked against.
     pub plans: Arc<PlanSettings>,
+    /// The web console.
+    pub console: Arc<crate::settings::ConsoleSettings>,
     /// Corrections, manual entries and reports.
     pub attendance: Arc<AttendanceSettings>,
     /// The allowance cut per day code.

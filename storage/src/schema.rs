@@ -104,6 +104,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    console_sessions (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        token_version -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     readiness_probe (instance_id) {
         instance_id -> Text,
         checked_at -> Timestamp,
@@ -356,6 +368,7 @@ diesel::joinable!(employee_offices -> employees (employee_id));
 diesel::joinable!(employees -> units (unit_id));
 diesel::joinable!(users -> employees (employee_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(console_sessions -> sessions (session_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(check_ins -> employees (employee_id));
 diesel::joinable!(devices -> employees (employee_id));
@@ -364,6 +377,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_subjects,
     login_throttle,
     readiness_probe,
+    console_sessions,
     units,
     offices,
     employees,

@@ -12,6 +12,7 @@ pub mod months;
 pub mod reads;
 pub mod review;
 pub mod scope;
+pub mod sessions;
 pub mod throttle;
 
 pub use caller::{Caller, RequestId};

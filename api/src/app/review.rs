@@ -183,6 +183,33 @@ pub struct CheckInDetail {
     pub row: CheckInRow,
     pub review: Option<ReviewRow>,
     pub employee: EmployeeRow,
+    /// The place judged against, where it is now (latitude, longitude).
+    pub place_point: Option<(f64, f64)>,
+    /// The employee's earlier check-ins that were not rejected, newest first (their photos
+    /// are what a reviewer compares the selfie with).
+    pub earlier: Vec<CheckInRow>,
+}
+
+/// How many earlier check-ins a detail shows.
+const EARLIER: i64 = 4;
+
+/// Where the place a check-in was judged against lies now.
+fn place_point(
+    conn: &mut DbConnection,
+    row: &CheckInRow,
+    employee: &EmployeeRow,
+) -> Option<(f64, f64)> {
+    let id = row.place_id.as_ref()?;
+    match row.place_kind.as_deref() {
+        Some("office") => org::find_office(conn, id)
+            .ok()
+            .map(|o| (o.latitude, o.longitude)),
+        Some("home") => employee.home_latitude.zip(employee.home_longitude),
+        Some("field") => hadir_storage::repo::plan::find_assignment(conn, id)
+            .ok()
+            .and_then(|a| a.destination_latitude.zip(a.destination_longitude)),
+        _ => None,
+    }
 }
 
 /// A check-in for whoever may see its employee (404 for anyone else); someone else's is
@@ -198,10 +225,25 @@ pub async fn check_in(ctx: &Ctx<'_>, id: &str) -> Result<CheckInDetail, Error> {
             let scope = Scope::of(conn, &caller)?;
             if may_see(conn, &scope, &caller, &employee)? {
                 let review = check_ins::reviews_of(conn, std::slice::from_ref(&row.id))?.pop();
+                let earlier = check_ins::list_for_employee(
+                    conn,
+                    &row.employee_id,
+                    None,
+                    Some(row.received_at),
+                    None,
+                    EARLIER * 2,
+                )?
+                .into_iter()
+                .filter(|c| c.status != "rejected")
+                .take(usize::try_from(EARLIER).unwrap_or(4))
+                .collect();
+                let place_point = place_point(conn, &row, &employee);
                 Ok(CheckInDetail {
                     row,
                     review,
                     employee,
+                    place_point,
+                    earlier,
                 })
             } else {
                 Err(StorageError::NotFound)

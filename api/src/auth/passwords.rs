@@ -16,7 +16,7 @@ use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::error::ApiError;
+use crate::app::Error as ApiError;
 use crate::settings::AuthSettings;
 
 /// Work for a hashing thread, given that thread's argon2 buffer.

@@ -26,7 +26,6 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-
 // ---------------------------------------------------------------------------------------------
 // Month close
 

@@ -2,13 +2,12 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration};
-use hadir_domain::Password;
 use hadir_storage::repo::sessions::{self, RefreshTokenRow, SessionRow};
-use hadir_storage::repo::users::{self, UserRow};
+use hadir_storage::repo::users::UserRow;
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use crate::app::throttle::{self, Verdict};
+use crate::app::sessions as sessions_uc;
 use crate::auth::token_hash;
 use crate::auth::{AuthUser, TokenKind, TokenService};
 use crate::error::ApiError;
@@ -16,8 +15,6 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-/// The same answer for an unknown account, a wrong password and a deactivated account.
-const BAD_CREDENTIALS: &str = "invalid username or password";
 const BAD_REFRESH: &str = "invalid, expired or revoked refresh token";
 
 #[derive(Debug, Deserialize)]
@@ -115,9 +112,6 @@ fn issue_pair(
     })
 }
 
-/// The answer while a name or an address waits after failed logins.
-const THROTTLED: &str = "too many failed logins: wait before trying again";
-
 pub async fn login(
     state: web::Data<AppState>,
     request_id: RequestId,
@@ -133,41 +127,8 @@ pub async fn login(
             "must be 1 to 128 printable ASCII characters without spaces",
         ));
     }
-    let username = body.username.trim().to_ascii_lowercase();
-    let keys = throttle::Keys::new(&username, request_id.client_addr.as_deref());
-    if let Verdict::Wait(after) = state.login_throttle.check(&state.db, &keys).await? {
-        tracing::warn!(retry_after_s = after, "login throttled");
-        return Err(ApiError::TooManyRequests(THROTTLED, after));
-    }
-    let user = if username.is_empty() || username.len() > 64 {
-        None
-    } else {
-        state
-            .db
-            .run(move |conn| users::find_by_username(conn, &username))
-            .await?
-    };
-    // Over-long passwords are refused before hashing so that hashing cost stays bounded; the
-    // answer is the same 401, and it counts as a failure like any other.
-    if body.password.len() > Password::MAX_BYTES {
-        state.login_throttle.failed(&state.db, &keys).await?;
-        return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
-    }
-    let matches = state
-        .passwords
-        .verify(
-            body.password,
-            user.as_ref().map(|u| u.password_hash.clone()),
-        )
-        .await?;
-    let user = match user {
-        Some(user) if matches && user.active => user,
-        _ => {
-            state.login_throttle.failed(&state.db, &keys).await?;
-            return Err(ApiError::Unauthorized(BAD_CREDENTIALS));
-        }
-    };
-    state.login_throttle.succeeded(&state.db, &keys).await?;
+    let user =
+        sessions_uc::authenticate(&state, &request_id, &body.username, body.password).await?;
     let tokens = state.tokens.clone();
     let device_id = body.device_id;
     let pair = state

@@ -21,6 +21,7 @@ macro_rules! insert_batch {
 pub mod attendance;
 pub mod audit;
 pub mod check_ins;
+pub mod console;
 pub mod months;
 pub mod org;
 pub mod personal;

@@ -11,6 +11,7 @@ mod abuse;
 mod attendance;
 mod auth;
 mod check_ins;
+mod console;
 mod contract;
 mod demo;
 mod errors;

@@ -1,0 +1,189 @@
+//! Signing in and out: checking a password under the login throttle (the JSON login and the
+//! console's sign-in share it), and the console's cookie sessions.
+//!
+//! A console session is a row of `sessions` (so logout, a password change and deactivation,
+//! which revoke sessions and bump the account's token version, end it as they end API
+//! tokens) plus a random cookie token of which only the hash is kept, with its own CSRF token.
+//! It ends when idle longer than `console.idle_timeout_s` or older than
+//! `console.absolute_timeout_s`.
+
+use chrono::Duration;
+use hadir_domain::{Password, Role};
+use hadir_storage::now_utc;
+use hadir_storage::repo::console::{self, ConsoleSessionRow};
+use hadir_storage::repo::sessions::{self, SessionRow};
+use hadir_storage::repo::users::{self, UserRow};
+use rand::Rng as _;
+
+use super::throttle::{Keys, Verdict};
+use super::{Caller, Error, RequestId};
+use crate::auth::token_hash;
+use crate::state::AppState;
+
+/// The same answer for an unknown account, a wrong password and a deactivated account.
+pub const BAD_CREDENTIALS: &str = "invalid username or password";
+/// The answer while a name or an address waits after failed logins.
+pub const THROTTLED: &str = "too many failed logins: wait before trying again";
+
+/// Checks `username` and `password` under the throttle: the account, or 401 (the same for
+/// every wrong credential), or 429 while the name or the address waits.
+pub async fn authenticate(
+    state: &AppState,
+    request: &RequestId,
+    username: &str,
+    password: String,
+) -> Result<UserRow, Error> {
+    let username = username.trim().to_ascii_lowercase();
+    let keys = Keys::new(&username, request.client_addr.as_deref());
+    if let Verdict::Wait(after) = state.login_throttle.check(&state.db, &keys).await? {
+        tracing::warn!(retry_after_s = after, "login throttled");
+        return Err(Error::TooManyRequests(THROTTLED, after));
+    }
+    let user = if username.is_empty() || username.len() > 64 {
+        None
+    } else {
+        state
+            .db
+            .run(move |conn| users::find_by_username(conn, &username))
+            .await?
+    };
+    // Over-long passwords are refused before hashing so that hashing cost stays bounded; the
+    // answer is the same 401, and it counts as a failure like any other.
+    if password.len() > Password::MAX_BYTES {
+        state.login_throttle.failed(&state.db, &keys).await?;
+        return Err(Error::Unauthorized(BAD_CREDENTIALS));
+    }
+    let matches = state
+        .passwords
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
+    match user {
+        Some(user) if matches && user.active => {
+            state.login_throttle.succeeded(&state.db, &keys).await?;
+            Ok(user)
+        }
+        _ => {
+            state.login_throttle.failed(&state.db, &keys).await?;
+            Err(Error::Unauthorized(BAD_CREDENTIALS))
+        }
+    }
+}
+
+/// Who may use the console: everyone who reviews, decides or manages; employees use the app.
+pub const CONSOLE_ROLES: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor];
+
+/// A new console session: the cookie token (shown once, kept as a hash) and its CSRF token.
+#[derive(Debug)]
+pub struct ConsoleTokens {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+fn random_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    hex::encode(bytes)
+}
+
+/// Opens a console session for `user` (an account whose role uses the console; others are
+/// refused like a wrong password would be, so the console does not tell roles apart).
+pub async fn open_console(state: &AppState, user: UserRow) -> Result<ConsoleTokens, Error> {
+    let role: Role = user
+        .role
+        .parse()
+        .map_err(|e| Error::Internal(format!("account {}: {e}", user.id)))?;
+    if !CONSOLE_ROLES.contains(&role) {
+        return Err(Error::Forbidden(
+            "the console is for reviewers, HR and admins; employees use the Hadir app",
+        ));
+    }
+    let tokens = ConsoleTokens {
+        cookie: random_token(),
+        csrf: random_token(),
+    };
+    let now = now_utc();
+    let session = SessionRow {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id.clone(),
+        device_id: Some("console".into()),
+        created_at: now,
+        revoked_at: None,
+        revoked_reason: None,
+    };
+    let row = ConsoleSessionRow {
+        token_hash: token_hash(&tokens.cookie),
+        session_id: session.id.clone(),
+        user_id: user.id.clone(),
+        token_version: user.token_version,
+        csrf_token: tokens.csrf.clone(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    state
+        .db
+        .transaction(move |conn| {
+            sessions::insert_session(conn, &session)?;
+            console::insert(conn, &row)
+        })
+        .await?;
+    Ok(tokens)
+}
+
+/// The caller behind a console cookie, with the session's CSRF token; `None` when the cookie
+/// names no live session (unknown, revoked, idle or too old, account changed or inactive).
+pub async fn console_caller(
+    state: &AppState,
+    cookie: &str,
+) -> Result<Option<(Caller, String)>, Error> {
+    let hash = token_hash(cookie);
+    let idle = Duration::seconds(state.console.idle_timeout_s);
+    let absolute = Duration::seconds(state.console.absolute_timeout_s);
+    let found = state
+        .db
+        .run(move |conn| {
+            let Some((row, session, user)) = console::find(conn, &hash)? else {
+                return Ok(None);
+            };
+            let now = now_utc();
+            let live = session.revoked_at.is_none()
+                && user.active
+                && user.token_version == row.token_version
+                && now - row.last_seen_at < idle
+                && now - row.created_at < absolute;
+            if !live {
+                return Ok(None);
+            }
+            // Seen a minute ago or more: note it (not on every request, to spare the writes).
+            if now - row.last_seen_at > Duration::seconds(60) {
+                console::touch(conn, &hash, now)?;
+            }
+            Ok(Some((row, session, user)))
+        })
+        .await?;
+    let Some((row, session, user)) = found else {
+        return Ok(None);
+    };
+    let role = user
+        .role
+        .parse::<Role>()
+        .map_err(|e| Error::Internal(format!("account {}: {e}", user.id)))?;
+    Ok(Some((
+        Caller {
+            user_id: user.id,
+            username: user.username,
+            role,
+            employee_id: user.employee_id,
+            session_id: session.id,
+        },
+        row.csrf_token,
+    )))
+}
+
+/// Ends the session (`sign out`): its API tokens and console cookie stop working.
+pub async fn close(state: &AppState, session_id: &str, reason: &'static str) -> Result<(), Error> {
+    let id = session_id.to_owned();
+    state
+        .db
+        .run(move |conn| sessions::revoke_session(conn, &id, now_utc(), reason))
+        .await?;
+    Ok(())
+}
