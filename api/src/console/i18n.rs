@@ -62,15 +62,39 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("nav.employees", "Pegawai", "Employees"),
     ("nav.import", "Impor CSV", "CSV import"),
     ("nav.signout", "Keluar", "Sign out"),
-    ("login.title", "Masuk ke konsol Hadir", "Sign in to the Hadir console"),
+    (
+        "login.title",
+        "Masuk ke konsol Hadir",
+        "Sign in to the Hadir console",
+    ),
     ("login.username", "Nama pengguna", "Username"),
     ("login.password", "Kata sandi", "Password"),
     ("login.submit", "Masuk", "Sign in"),
-    ("login.failed", "Nama pengguna atau kata sandi salah.", "Wrong username or password."),
-    ("login.throttled", "Terlalu banyak percobaan gagal. Tunggu sebentar lalu coba lagi.", "Too many failed attempts. Wait a moment and try again."),
-    ("login.employee", "Konsol ini untuk peninjau, BKPSDM dan admin. Pegawai memakai aplikasi Hadir.", "This console is for reviewers, HR and admins. Employees use the Hadir app."),
-    ("review.title", "Presensi yang perlu ditinjau", "Check-ins to review"),
-    ("review.empty", "Tidak ada yang menunggu. Kerja bagus!", "Nothing is waiting. Well done!"),
+    (
+        "login.failed",
+        "Nama pengguna atau kata sandi salah.",
+        "Wrong username or password.",
+    ),
+    (
+        "login.throttled",
+        "Terlalu banyak percobaan gagal. Tunggu sebentar lalu coba lagi.",
+        "Too many failed attempts. Wait a moment and try again.",
+    ),
+    (
+        "login.employee",
+        "Konsol ini untuk peninjau, BKPSDM dan admin. Pegawai memakai aplikasi Hadir.",
+        "This console is for reviewers, HR and admins. Employees use the Hadir app.",
+    ),
+    (
+        "review.title",
+        "Presensi yang perlu ditinjau",
+        "Check-ins to review",
+    ),
+    (
+        "review.empty",
+        "Tidak ada yang menunggu. Kerja bagus!",
+        "Nothing is waiting. Well done!",
+    ),
     ("review.risk", "Risiko", "Risk"),
     ("review.employee", "Pegawai", "Employee"),
     ("review.time", "Waktu", "Time"),
@@ -80,30 +104,78 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("review.approve", "Setujui", "Approve"),
     ("review.reject", "Tolak", "Reject"),
     ("review.note", "Catatan", "Note"),
-    ("review.note.required", "Alasan penolakan (wajib)", "Why it is rejected (required)"),
+    (
+        "review.note.required",
+        "Alasan penolakan (wajib)",
+        "Why it is rejected (required)",
+    ),
     ("review.selected", "dipilih", "selected"),
-    ("review.pick.page", "Pilih semua di halaman ini", "Select this page"),
+    (
+        "review.pick.page",
+        "Pilih semua di halaman ini",
+        "Select this page",
+    ),
     ("review.clear", "Batalkan pilihan", "Clear selection"),
-    ("review.bulk.approve", "Setujui yang dipilih", "Approve selected"),
-    ("review.bulk.reject", "Tolak yang dipilih", "Reject selected"),
+    (
+        "review.bulk.approve",
+        "Setujui yang dipilih",
+        "Approve selected",
+    ),
+    (
+        "review.bulk.reject",
+        "Tolak yang dipilih",
+        "Reject selected",
+    ),
     ("review.next", "Halaman berikutnya", "Next page"),
-    ("review.help.title", "Pintasan papan ketik", "Keyboard shortcuts"),
-    ("review.help.jk", "berikutnya / sebelumnya", "next / previous"),
+    (
+        "review.help.title",
+        "Pintasan papan ketik",
+        "Keyboard shortcuts",
+    ),
+    (
+        "review.help.jk",
+        "berikutnya / sebelumnya",
+        "next / previous",
+    ),
     ("review.help.a", "setujui", "approve"),
-    ("review.help.x", "tolak (dengan catatan)", "reject (with a note)"),
-    ("review.help.space", "pilih / batal pilih", "select / unselect"),
+    (
+        "review.help.x",
+        "tolak (dengan catatan)",
+        "reject (with a note)",
+    ),
+    (
+        "review.help.space",
+        "pilih / batal pilih",
+        "select / unselect",
+    ),
     ("review.help.enter", "buka rincian", "open the details"),
-    ("review.help.help", "tampilkan bantuan ini", "show this help"),
+    (
+        "review.help.help",
+        "tampilkan bantuan ini",
+        "show this help",
+    ),
     ("review.decided", "Keputusan tersimpan.", "Decision saved."),
-    ("review.refused", "Tidak dapat diputuskan", "Could not be decided"),
+    (
+        "review.refused",
+        "Tidak dapat diputuskan",
+        "Could not be decided",
+    ),
     ("review.filter.flag", "Tanda", "Flag"),
     ("review.filter.all", "Semua", "All"),
     ("review.filter.apply", "Terapkan", "Apply"),
     ("detail.title", "Rincian presensi", "Check-in details"),
     ("detail.selfie", "Swafoto ini", "This selfie"),
     ("detail.earlier", "Foto sebelumnya", "Earlier photos"),
-    ("detail.none.earlier", "Belum ada foto sebelumnya.", "No earlier photo yet."),
-    ("detail.map", "Peta (tanpa ubin, dalam meter)", "Map (no tiles, in metres)"),
+    (
+        "detail.none.earlier",
+        "Belum ada foto sebelumnya.",
+        "No earlier photo yet.",
+    ),
+    (
+        "detail.map",
+        "Peta (tanpa ubin, dalam meter)",
+        "Map (no tiles, in metres)",
+    ),
     ("detail.place", "Tempat", "Place"),
     ("detail.distance", "Jarak", "Distance"),
     ("detail.radius", "Radius", "Radius"),
@@ -116,9 +188,17 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("detail.status", "Status", "Status"),
     ("detail.review", "Tinjauan", "Review"),
     ("detail.back", "Kembali ke daftar", "Back to the list"),
-    ("detail.no.place", "Tidak ada tempat kerja hari itu", "No place to work that day"),
+    (
+        "detail.no.place",
+        "Tidak ada tempat kerja hari itu",
+        "No place to work that day",
+    ),
     ("detail.mock", "lokasi palsu", "mock location"),
-    ("month.title", "Rekap kehadiran bulanan", "Monthly attendance"),
+    (
+        "month.title",
+        "Rekap kehadiran bulanan",
+        "Monthly attendance",
+    ),
     ("month.unit", "Unit", "Unit"),
     ("month.all.units", "Semua unit", "All units"),
     ("month.search", "Cari nama atau NIP", "Search name or NIP"),
@@ -128,8 +208,16 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("month.close", "Tutup bulan", "Close the month"),
     ("month.reopen", "Buka kembali", "Reopen"),
     ("month.reason", "Alasan", "Reason"),
-    ("month.closed", "Bulan ini sudah ditutup.", "This month is closed."),
-    ("month.open", "Bulan ini masih terbuka.", "This month is open."),
+    (
+        "month.closed",
+        "Bulan ini sudah ditutup.",
+        "This month is closed.",
+    ),
+    (
+        "month.open",
+        "Bulan ini masih terbuka.",
+        "This month is open.",
+    ),
     ("month.name", "Nama", "Name"),
     ("month.totals", "Jumlah", "Totals"),
     ("month.cut", "Potongan", "Cut"),
@@ -137,11 +225,23 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("month.day.plan", "Rencana", "Plan"),
     ("month.day.punches", "Presensi", "Check-ins"),
     ("month.day.none", "Tidak ada", "None"),
-    ("month.legend", "Klik sel untuk melihat rincian hari.", "Click a cell to see the day behind it."),
+    (
+        "month.legend",
+        "Klik sel untuk melihat rincian hari.",
+        "Click a cell to see the day behind it.",
+    ),
     ("inbox.title", "Kotak masuk atasan", "Supervisor's inbox"),
     ("inbox.corrections", "Permohonan koreksi", "Corrections"),
-    ("inbox.reports", "Laporan kinerja harian", "Daily activity reports"),
-    ("inbox.empty", "Tidak ada yang menunggu.", "Nothing is waiting."),
+    (
+        "inbox.reports",
+        "Laporan kinerja harian",
+        "Daily activity reports",
+    ),
+    (
+        "inbox.empty",
+        "Tidak ada yang menunggu.",
+        "Nothing is waiting.",
+    ),
     ("inbox.kind", "Jenis", "Kind"),
     ("inbox.reason", "Alasan", "Reason"),
     ("inbox.date", "Tanggal", "Date"),
@@ -165,46 +265,133 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("org.active", "Aktif", "Active"),
     ("org.search", "Cari", "Search"),
     ("org.more", "Berikutnya", "More"),
-    ("import.title", "Impor pegawai dari CSV", "Import employees from CSV"),
-    ("import.file", "Berkas CSV dari sistem kepegawaian", "CSV file from the personnel system"),
-    ("import.dry", "Periksa saja, jangan simpan", "Check only, do not store"),
+    (
+        "import.title",
+        "Impor pegawai dari CSV",
+        "Import employees from CSV",
+    ),
+    (
+        "import.file",
+        "Berkas CSV dari sistem kepegawaian",
+        "CSV file from the personnel system",
+    ),
+    (
+        "import.dry",
+        "Periksa saja, jangan simpan",
+        "Check only, do not store",
+    ),
     ("import.submit", "Unggah", "Upload"),
-    ("import.ok", "Berhasil: pegawai diimpor", "Done: employees imported"),
-    ("import.errors", "Tidak ada yang disimpan. Perbaiki baris berikut lalu unggah lagi:", "Nothing was stored. Fix these rows and upload again:"),
+    (
+        "import.ok",
+        "Berhasil: pegawai diimpor",
+        "Done: employees imported",
+    ),
+    (
+        "import.errors",
+        "Tidak ada yang disimpan. Perbaiki baris berikut lalu unggah lagi:",
+        "Nothing was stored. Fix these rows and upload again:",
+    ),
     ("import.line", "Baris", "Line"),
     ("import.field", "Kolom", "Column"),
     ("import.message", "Masalah", "Problem"),
     ("error.title", "Ada masalah", "Something is wrong"),
     ("error.not_found", "Tidak ditemukan.", "Not found."),
     ("error.forbidden", "Tidak diizinkan.", "Not allowed."),
-    ("error.conflict", "Tidak dapat dilakukan saat ini.", "Cannot be done now."),
+    (
+        "error.conflict",
+        "Tidak dapat dilakukan saat ini.",
+        "Cannot be done now.",
+    ),
     ("error.invalid", "Isian tidak valid.", "Invalid input."),
-    ("error.unavailable", "Layanan sedang tidak tersedia. Coba lagi sebentar.", "The service is unavailable. Try again shortly."),
-    ("error.internal", "Terjadi kesalahan. Sudah dicatat.", "Something failed. It was logged."),
+    (
+        "error.unavailable",
+        "Layanan sedang tidak tersedia. Coba lagi sebentar.",
+        "The service is unavailable. Try again shortly.",
+    ),
+    (
+        "error.internal",
+        "Terjadi kesalahan. Sudah dicatat.",
+        "Something failed. It was logged.",
+    ),
     ("error.back", "Kembali", "Back"),
-    ("error.csrf", "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.", "The form expired. Reload the page and try again."),
+    (
+        "error.csrf",
+        "Formulir kedaluwarsa. Muat ulang halaman lalu coba lagi.",
+        "The form expired. Reload the page and try again.",
+    ),
     ("common.save", "Simpan", "Save"),
     ("common.cancel", "Batal", "Cancel"),
     ("common.yes", "Ya", "Yes"),
     ("common.no", "Tidak", "No"),
-    ("flag.outside_geofence", "Di luar geofence", "Outside the geofence"),
-    ("flag.uncertain_location", "Lokasi meragukan", "Uncertain location"),
-    ("flag.low_accuracy", "Akurasi GPS rendah", "Low GPS accuracy"),
+    (
+        "flag.outside_geofence",
+        "Di luar geofence",
+        "Outside the geofence",
+    ),
+    (
+        "flag.uncertain_location",
+        "Lokasi meragukan",
+        "Uncertain location",
+    ),
+    (
+        "flag.low_accuracy",
+        "Akurasi GPS rendah",
+        "Low GPS accuracy",
+    ),
     ("flag.mock_location", "Lokasi palsu (mock)", "Mock location"),
-    ("flag.impossible_travel", "Perjalanan mustahil", "Impossible travel"),
-    ("flag.clock_skew", "Jam ponsel tidak sesuai", "Phone clock off"),
-    ("flag.offline_late", "Dikirim terlambat (offline)", "Sent late (offline)"),
-    ("flag.duplicate_selfie", "Swafoto dipakai ulang", "Selfie reused"),
-    ("flag.shared_device", "Perangkat dipakai bersama", "Shared device"),
+    (
+        "flag.impossible_travel",
+        "Perjalanan mustahil",
+        "Impossible travel",
+    ),
+    (
+        "flag.clock_skew",
+        "Jam ponsel tidak sesuai",
+        "Phone clock off",
+    ),
+    (
+        "flag.offline_late",
+        "Dikirim terlambat (offline)",
+        "Sent late (offline)",
+    ),
+    (
+        "flag.duplicate_selfie",
+        "Swafoto dipakai ulang",
+        "Selfie reused",
+    ),
+    (
+        "flag.shared_device",
+        "Perangkat dipakai bersama",
+        "Shared device",
+    ),
     ("flag.new_device", "Perangkat baru", "New device"),
-    ("flag.no_assignment", "Tidak ada jadwal kerja", "No work planned"),
-    ("flag.outside_window", "Di luar jam presensi", "Outside the window"),
+    (
+        "flag.no_assignment",
+        "Tidak ada jadwal kerja",
+        "No work planned",
+    ),
+    (
+        "flag.outside_window",
+        "Di luar jam presensi",
+        "Outside the window",
+    ),
     ("flag.no_face", "Tidak ada wajah", "No face"),
-    ("flag.several_faces", "Lebih dari satu wajah", "Several faces"),
-    ("flag.face_mismatch", "Wajah tidak cocok", "Face does not match"),
-    ("flag.photo_mismatch", "Foto tidak sesuai (galeri)", "Photo does not match (gallery)"),
+    (
+        "flag.several_faces",
+        "Lebih dari satu wajah",
+        "Several faces",
+    ),
+    (
+        "flag.face_mismatch",
+        "Wajah tidak cocok",
+        "Face does not match",
+    ),
+    (
+        "flag.photo_mismatch",
+        "Foto tidak sesuai (galeri)",
+        "Photo does not match (gallery)",
+    ),
 ];
-
 
 /// Every key.
 pub fn keys() -> impl Iterator<Item = &'static str> {
@@ -239,9 +426,17 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
-            for part in text.split("t(\"").skip(1) {
-                let key = part.split('"').next().unwrap();
-                assert!(keys().any(|k| k == key), "{}: unknown key {key}", path.display());
+            // `t("key")` and `layout.t("key")`, not `asset("...")`.
+            let uses = text
+                .match_indices("t(\"")
+                .filter(|(i, _)| !text[..*i].ends_with(|c: char| c.is_ascii_alphanumeric()));
+            for (i, _) in uses {
+                let key = text[i + 3..].split('"').next().unwrap();
+                assert!(
+                    keys().any(|k| k == key),
+                    "{}: unknown key {key}",
+                    path.display()
+                );
             }
         }
     }
