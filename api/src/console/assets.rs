@@ -57,10 +57,10 @@ fn all() -> &'static [Asset] {
 /// The path under which the file `logical` (`console.css`) is served.
 #[must_use]
 pub fn path(logical: &str) -> String {
-    let (stem, _) = logical.rsplit_once('.').unwrap_or((logical, ""));
+    let (stem, ext) = logical.rsplit_once('.').unwrap_or((logical, ""));
     all()
         .iter()
-        .find(|a| a.name.starts_with(&format!("{stem}.")))
+        .find(|a| a.name.starts_with(&format!("{stem}.")) && a.name.ends_with(&format!(".{ext}")))
         .map(|a| format!("/console/static/{}", a.name))
         .unwrap_or_default()
 }
@@ -103,6 +103,8 @@ mod tests {
         for logical in ["htmx.js", "console.js", "console.css"] {
             let p = path(logical);
             assert!(p.starts_with("/console/static/"), "{logical}: {p}");
+            let ext = logical.rsplit('.').next().unwrap();
+            assert!(p.ends_with(&format!(".{ext}")), "{logical}: {p}");
             assert_ne!(p, format!("/console/static/{logical}"));
         }
     }
