@@ -25,6 +25,8 @@ pub const CHUNK: usize = 500;
 /// The rules a month is computed with (from the settings).
 #[derive(Clone, Debug)]
 pub struct MonthRules {
+    /// Days not over at this instant are pending (`-`); `None` judges every day.
+    pub now: Option<DateTime<Utc>>,
     pub default_tz: Tz,
     pub wfh_requires_report: bool,
     pub policy: AllowancePolicy,
@@ -200,16 +202,19 @@ pub fn months(
         for date in first.iter_days().take_while(|d| *d <= last) {
             let plan = planner.day(date)?;
             let key = (e.id.clone(), date);
-            let status = day::day_status(&DayFacts {
-                plan: &plan,
-                leave_kind: book.leave_on(&e.id, date).map(|l| l.kind.as_str()),
-                grace_minutes: grace,
-                ins: ins.get(&key).map_or(&[], Vec::as_slice),
-                outs: outs.get(&key).map_or(&[], Vec::as_slice),
-                field_duty_correction: field_duty.get(&key).map(String::as_str),
-                report_approved: reports.contains(&key),
-                wfh_requires_report: rules.wfh_requires_report,
-            });
+            let status = day::day_status_as_of(
+                &DayFacts {
+                    plan: &plan,
+                    leave_kind: book.leave_on(&e.id, date).map(|l| l.kind.as_str()),
+                    grace_minutes: grace,
+                    ins: ins.get(&key).map_or(&[], Vec::as_slice),
+                    outs: outs.get(&key).map_or(&[], Vec::as_slice),
+                    field_duty_correction: field_duty.get(&key).map(String::as_str),
+                    report_approved: reports.contains(&key),
+                    wfh_requires_report: rules.wfh_requires_report,
+                },
+                rules.now,
+            );
             days.push((status, plan));
         }
         let statuses: Vec<DayStatus> = days.iter().map(|(s, _)| s.clone()).collect();

@@ -53,6 +53,7 @@ impl AppState {
     #[must_use]
     pub fn month_rules(&self) -> crate::month::MonthRules {
         crate::month::MonthRules {
+            now: Some(chrono::Utc::now()),
             default_tz: self.check_in.time_zone(),
             wfh_requires_report: self.attendance.wfh_requires_report,
             policy: self.allowance.clone(),

@@ -86,6 +86,8 @@ pub enum Code {
     I,
     /// Libur: a holiday or a day off.
     L,
+    /// A work day that is not over yet: nothing is judged, nothing is cut (written `-`).
+    Pending,
 }
 
 impl Code {
@@ -129,6 +131,7 @@ impl Code {
             Code::S => "S",
             Code::I => "I",
             Code::L => "L",
+            Code::Pending => "-",
         }
     }
 
@@ -311,6 +314,52 @@ impl Verdict {
 /// departure are measured against the window.
 #[must_use]
 pub fn day_status(f: &DayFacts<'_>) -> DayStatus {
+    day_status_as_of(f, None)
+}
+
+/// When a work day is over: the end of its check-out window, or the end of the local date for a
+/// day planned without one.
+#[must_use]
+pub fn day_over_at(plan: &DayPlan) -> DateTime<Utc> {
+    use chrono::TimeZone as _;
+    if let Some(w) = &plan.window {
+        return w.check_out_until;
+    }
+    let midnight = plan
+        .date
+        .succ_opt()
+        .unwrap_or(plan.date)
+        .and_time(chrono::NaiveTime::MIN);
+    zone(plan)
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// `day_status` as known at `now` (`None`: the day is over). A work day (office, home, field,
+/// duty) that is not over yet is `Pending` (`-`): nobody is late, early or absent before the
+/// day ends, and no allowance is cut for it; the punches so far are kept. Days off, holidays and
+/// leave are known ahead and keep their codes.
+#[must_use]
+pub fn day_status_as_of(f: &DayFacts<'_>, now: Option<DateTime<Utc>>) -> DayStatus {
+    let status = day_status_final(f);
+    let works = matches!(
+        f.plan.mode,
+        Mode::Office | Mode::Home | Mode::Field | Mode::Duty
+    );
+    match now {
+        Some(now) if works && now < day_over_at(f.plan) => DayStatus {
+            codes: vec![Code::Pending],
+            late_minutes: 0,
+            early_minutes: 0,
+            explanation: "the day is not over yet".into(),
+            ..status
+        },
+        _ => status,
+    }
+}
+
+fn day_status_final(f: &DayFacts<'_>) -> DayStatus {
     let plan = f.plan;
     let check_in = f.ins.iter().min_by_key(|p| p.at).cloned();
     let check_out = f.outs.iter().max_by_key(|p| p.at).cloned();
@@ -584,7 +633,11 @@ pub fn statement(days: &[(DayStatus, &DayPlan)], policy: &AllowancePolicy) -> St
 #[must_use]
 pub fn totals(days: &[DayStatus]) -> BTreeMap<Code, u32> {
     let mut counts: BTreeMap<Code, u32> = Code::ALL.into_iter().map(|c| (c, 0)).collect();
-    for code in days.iter().flat_map(|d| &d.codes) {
+    for code in days
+        .iter()
+        .flat_map(|d| &d.codes)
+        .filter(|c| **c != Code::Pending)
+    {
         *counts.entry(*code).or_insert(0) += 1;
     }
     counts
@@ -1448,5 +1501,37 @@ mod tests {
         assert_eq!(json["codes"], serde_json::json!(["TL2", "PSW1"]));
         assert_eq!(json["check_in"]["source"], "phone");
         assert_eq!(Source::Correction.as_str(), "correction");
+    }
+
+    #[test]
+    fn a_work_day_not_over_yet_is_pending_and_counts_for_nothing() {
+        let p = office_day();
+        let ins = [punch("in", start(&p) + TimeDelta::minutes(45))];
+        let f = facts(&p, &ins, &[]);
+        // At 12:00 WIB the day is under way: not TL2, not PSW4, not cut.
+        let noon = start(&p) + TimeDelta::hours(4) + TimeDelta::minutes(30);
+        let during = day_status_as_of(&f, Some(noon));
+        assert_eq!(during.codes, [Code::Pending]);
+        assert_eq!(during.code(), "-");
+        assert!(during.check_in.is_some(), "the punches so far are kept");
+        // Once the check-out window has closed the day is judged.
+        let after = day_status_as_of(&f, Some(day_over_at(&p) + TimeDelta::seconds(1)));
+        assert_eq!(after.codes, [Code::Tl2, Code::Psw4]);
+        assert_eq!(after, day_status(&f));
+        // A day off is known ahead; the totals and the cuts ignore pending days.
+        let off = plan(
+            Mode::Off,
+            chrono_tz::Asia::Jakarta,
+            "2026-11-07",
+            t(7, 30),
+            t(16, 0),
+        );
+        assert_eq!(
+            day_status_as_of(&facts(&off, &[], &[]), Some(noon)).codes,
+            [Code::L]
+        );
+        let counts = totals(std::slice::from_ref(&during));
+        assert!(!counts.contains_key(&Code::Pending));
+        assert_eq!(present_days(std::slice::from_ref(&during)), 0);
     }
 }

@@ -239,6 +239,25 @@
     }
   });
 
+  // The month matrix: a cell opens its day beside the table.
+  document.addEventListener("click", function (e) {
+    var cell = e.target && e.target.closest ? e.target.closest("#matrix td.code") : null;
+    if (!cell || typeof htmx === "undefined") {
+      return;
+    }
+    var row = cell.closest("tr");
+    var url =
+      "/console/month/day?employee_id=" +
+      encodeURIComponent(row.getAttribute("data-e")) +
+      "&date=" +
+      encodeURIComponent(cell.getAttribute("data-d"));
+    document.querySelectorAll("#matrix td.selected").forEach(function (c) {
+      c.classList.remove("selected");
+    });
+    cell.classList.add("selected");
+    htmx.ajax("GET", url, { target: "#day", swap: "innerHTML" });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     syncBoxes();
     if (rows().length > 0) {

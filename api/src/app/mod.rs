@@ -8,6 +8,7 @@ pub mod caller;
 pub mod duty;
 pub mod error;
 pub mod input;
+pub mod monthly;
 pub mod months;
 pub mod reads;
 pub mod review;

@@ -60,6 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/review/bulk", web::post().to(pages::review::bulk))
             .route("/review/{id}", web::get().to(pages::review::detail))
             .route("/review/{id}/decide", web::post().to(pages::review::decide))
+            .route("/month", web::get().to(pages::month::page))
+            .route("/month/export", web::get().to(pages::month::export))
+            .route("/month/day", web::get().to(pages::month::day))
+            .route("/month/close", web::post().to(pages::month::close))
+            .route("/month/reopen", web::post().to(pages::month::reopen))
             .default_service(web::to(pages::not_found)),
     );
 }

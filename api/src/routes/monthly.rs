@@ -13,21 +13,15 @@ use hadir_storage::repo::org;
 use serde::Deserialize;
 
 use super::query_id;
+use crate::app::monthly::{month_param, people, produce, produce_all, xlsx_bytes};
 use crate::app::reads::Read;
 use crate::app::scope::{Scope, visible_employee};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::export::{CsvSheet, Lang, XlsxBook};
-use crate::month::{self, CHUNK, EmployeeMonth, MonthRules};
+use crate::export::{CsvSheet, Lang};
+use crate::month::{self, EmployeeMonth};
 use crate::state::AppState;
 use crate::telemetry::RequestId;
-
-fn month_param(raw: Option<&str>) -> Result<(String, NaiveDate, NaiveDate), ApiError> {
-    let raw = raw.ok_or_else(|| ApiError::field("month", "is required, as YYYY-MM"))?;
-    let (first, last) =
-        month::month_range(raw).ok_or_else(|| ApiError::field("month", "must be YYYY-MM"))?;
-    Ok((raw.to_owned(), first, last))
-}
 
 /// One day as the API shows it.
 fn day_json(status: &hadir_domain::day::DayStatus) -> serde_json::Value {
@@ -166,38 +160,6 @@ pub struct MonthlyQuery {
     pub lang: Option<String>,
 }
 
-/// The employees of a monthly sheet in the caller's scope (and unit), ordered.
-async fn people(
-    state: &AppState,
-    caller: AuthUser,
-    unit: Option<String>,
-) -> Result<Vec<String>, ApiError> {
-    state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            let units: Option<Vec<String>> = match (&unit, scope.units()) {
-                (Some(u), _) if scope.has_unit(u) => {
-                    Some(subtree(&org::unit_parents(conn)?, u).into_iter().collect())
-                }
-                (Some(_), _) => {
-                    return Err(hadir_storage::StorageError::MissingReference(
-                        "unit_id".into(),
-                    ));
-                }
-                (None, only) => only,
-            };
-            month::employees_of(conn, units.as_deref())
-        })
-        .await
-        .map_err(|e| match e {
-            hadir_storage::StorageError::MissingReference(_) => {
-                ApiError::field("unit_id", "no such unit in your scope")
-            }
-            e => e.into(),
-        })
-}
-
 /// The JSON objects of a chunk of employees, comma-separated (a leading comma unless this is
 /// the first row of the document).
 fn json_rows(
@@ -301,87 +263,6 @@ pub async fn export_to_file(
     .await
     .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
     Ok(count)
-}
-
-#[expect(
-    clippy::needless_pass_by_value,
-    reason = "used as map_err(xlsx_error), which hands the error over by value"
-)]
-fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ApiError {
-    ApiError::Internal(format!("xlsx: {e}"))
-}
-
-/// Runs `produce`, handing each chunk to `write`; the first error (reading, computing or
-/// writing) stops it and is returned.
-fn produce_all(
-    state: &AppState,
-    ids: &[String],
-    (first, last): (NaiveDate, NaiveDate),
-    rules: &MonthRules,
-    mut write: impl FnMut(Vec<EmployeeMonth>) -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
-    let mut failure = None;
-    produce(state, ids, first, last, rules, |chunk| {
-        match chunk.and_then(&mut write) {
-            Ok(()) => true,
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
-        }
-    });
-    failure.map_or(Ok(()), Err)
-}
-
-/// The month as an XLSX file (on a blocking thread: it reads the database chunk by chunk).
-fn xlsx_bytes(
-    state: &AppState,
-    ids: &[String],
-    range: (NaiveDate, NaiveDate),
-    rules: &MonthRules,
-    lang: Lang,
-    days: &[u32],
-) -> Result<Vec<u8>, ApiError> {
-    let mut book = XlsxBook::new(lang, days).map_err(xlsx_error)?;
-    produce_all(state, ids, range, rules, |months| {
-        book.rows(&months).map_err(xlsx_error)
-    })?;
-    book.finish().map_err(xlsx_error)
-}
-
-/// Produces the month chunk by chunk on a blocking thread, handing each chunk to `sink`; stops
-/// early when `sink` says so (the client went away). The next chunk is read from the database
-/// while this one is computed, so the two cores work at once.
-pub fn produce(
-    state: &AppState,
-    ids: &[String],
-    first: NaiveDate,
-    last: NaiveDate,
-    rules: &MonthRules,
-    mut sink: impl FnMut(Result<Vec<EmployeeMonth>, ApiError>) -> bool,
-) {
-    let handle = tokio::runtime::Handle::current();
-    let read = |chunk: &[String]| {
-        let (chunk, db) = (chunk.to_vec(), state.db.clone());
-        handle.spawn(async move {
-            db.run(move |conn| month::load(conn, &chunk, first, last))
-                .await
-        })
-    };
-    let mut chunks = ids.chunks(CHUNK);
-    let mut next = chunks.next().map(read);
-    while let Some(reading) = next.take() {
-        let inputs = handle
-            .block_on(reading)
-            .map_err(|e| ApiError::Internal(format!("month task: {e}")))
-            .and_then(|r| r.map_err(ApiError::from));
-        next = chunks.next().map(read);
-        let result = inputs.and_then(|inputs| month::months(inputs, rules));
-        let failed = result.is_err();
-        if !sink(result) || failed {
-            return;
-        }
-    }
 }
 
 /// `GET /api/v1/attendance/monthly?month=&unit_id=&format=json|csv|xlsx&lang=id|en`: one row

@@ -1,6 +1,7 @@
 //! The console's pages.
 
 pub mod login;
+pub mod month;
 pub mod review;
 
 use actix_web::cookie::{Cookie, SameSite};
