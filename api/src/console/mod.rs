@@ -60,6 +60,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/review/bulk", web::post().to(pages::review::bulk))
             .route("/review/{id}", web::get().to(pages::review::detail))
             .route("/review/{id}/decide", web::post().to(pages::review::decide))
+            .route("/inbox", web::get().to(pages::inbox::page))
+            .route(
+                "/inbox/corrections/{id}",
+                web::post().to(pages::inbox::correction),
+            )
+            .route("/inbox/reports/{id}", web::post().to(pages::inbox::report))
             .route("/month", web::get().to(pages::month::page))
             .route("/month/export", web::get().to(pages::month::export))
             .route("/month/day", web::get().to(pages::month::day))

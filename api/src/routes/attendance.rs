@@ -26,7 +26,7 @@ use super::{page_limit, parse_id, query_id};
 use crate::app::duty;
 use crate::app::input::text;
 use crate::app::scope::{
-    Scope, listable_employees, may_see, open_days, visible_employee, writable_employee,
+    Scope, listable_employees, open_days, visible_employee, writable_employee,
 };
 use crate::audit::Actor;
 use crate::auth::AuthUser;
@@ -79,56 +79,6 @@ fn today_of(
         .pop()
         .map_or_else(|| state.check_in.time_zone(), |(_, tz)| tz);
     Ok(Utc::now().with_timezone(&tz).date_naive())
-}
-
-/// Whether the caller decides for `employee`: HR, admins, and anyone above them in the chain.
-fn may_decide(
-    conn: &mut DbConnection,
-    caller: &AuthUser,
-    employee: &EmployeeRow,
-) -> Result<bool, StorageError> {
-    if HR.contains(&caller.role) {
-        return Ok(true);
-    }
-    match &caller.employee_id {
-        Some(me) => org::is_supervised_by(conn, &employee.id, me),
-        None => Ok(false),
-    }
-}
-
-/// Who is deciding, for what, with which separation-of-duties window.
-struct Deciding<'a> {
-    caller: &'a AuthUser,
-    request_id: &'a RequestId,
-    action: &'a str,
-    window_days: u32,
-}
-
-/// The employee whose correction or report the caller decides: 404 when the caller may not see
-/// them (or the record is `hidden`, a draft), 403 for their own, for the account that recently
-/// created theirs (both audited) and for someone not above them.
-fn decider(
-    conn: &mut DbConnection,
-    deciding: &Deciding<'_>,
-    employee_id: &str,
-    hidden: bool,
-) -> Result<Result<EmployeeRow, ApiError>, StorageError> {
-    let caller = deciding.caller;
-    let e = org::find_employee(conn, employee_id)?;
-    let scope = Scope::of(conn, caller)?;
-    if hidden || !may_see(conn, &scope, caller, &e)? {
-        return Err(StorageError::NotFound);
-    }
-    if let Some(refused) = duty::Guard::load(conn, caller, deciding.window_days)?.refused(&e.id) {
-        duty::record_refusal(conn, caller, deciding.request_id, deciding.action, &refused)?;
-        return Ok(Err(ApiError::Forbidden(refused.conflict.explanation())));
-    }
-    if !may_decide(conn, caller, &e)? {
-        return Ok(Err(ApiError::Forbidden(
-            "it is decided by a supervisor of the employee, HR or an admin",
-        )));
-    }
-    Ok(Ok(e))
 }
 
 #[derive(Debug, Deserialize)]
@@ -845,73 +795,14 @@ pub async fn decide_correction(
     Json(body): Json<CorrectionDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let mut errors = Vec::new();
-    let status = match body.decision.as_str() {
-        "approve" => "approved",
-        "reject" => "rejected",
-        _ => {
-            errors.push(FieldError::new("decision", "must be approve or reject"));
-            ""
-        }
+    let ctx = crate::app::Ctx {
+        state: &state,
+        caller: &caller,
+        request: &request_id,
     };
-    let note = body
-        .note
-        .as_deref()
-        .and_then(|n| text("note", n, 1000, &mut errors));
-    if status == "rejected" && note.is_none() && errors.is_empty() {
-        errors.push(FieldError::new(
-            "note",
-            "a rejection needs a note that says why",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let window = state.attendance.creator_conflict_days;
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_correction(conn, &id)?;
-            let deciding = Deciding {
-                caller: &caller,
-                request_id: &request_id,
-                action: "correction.decide",
-                window_days: window,
-            };
-            let e = match decider(conn, &deciding, &before.employee_id, false)? {
-                Ok(e) => e,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            open_days(conn, &e, before.date, before.date)?;
-            if !repo::decide_correction(
-                conn,
-                &id,
-                status,
-                &caller.user_id,
-                now_utc(),
-                note.as_deref(),
-            )? {
-                return Err(StorageError::Conflict(format!(
-                    "this correction was already decided: it is {}",
-                    before.status
-                )));
-            }
-            let after = repo::find_correction(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "correction.decide",
-                "correction",
-                &id,
-                Some(&CorrectionView::new(&before, None)),
-                Some(&CorrectionView::new(&after, None)),
-            )?;
-            Ok(Ok(after))
-        })
-        .await??;
+    let row =
+        crate::app::attendance::decide_correction(&ctx, &id, &body.decision, body.note.as_deref())
+            .await?;
     Ok(HttpResponse::Ok().json(correction_view(&state, &row).await?))
 }
 
@@ -1245,83 +1136,14 @@ pub async fn decide_report(
     Json(body): Json<ReportDecision>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let mut errors = Vec::new();
-    let status = match body.decision.as_str() {
-        "approve" => "approved",
-        "return" => "returned",
-        "reject" => "rejected",
-        _ => {
-            errors.push(FieldError::new(
-                "decision",
-                "must be approve, return or reject",
-            ));
-            ""
-        }
+    let ctx = crate::app::Ctx {
+        state: &state,
+        caller: &caller,
+        request: &request_id,
     };
-    let comment = body
-        .comment
-        .as_deref()
-        .and_then(|c| text("comment", c, 1000, &mut errors));
-    if ["returned", "rejected"].contains(&status) && comment.is_none() && errors.is_empty() {
-        errors.push(FieldError::new("comment", "say what to change or why"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let window = state.attendance.creator_conflict_days;
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_report(conn, &id)?;
-            let deciding = Deciding {
-                caller: &caller,
-                request_id: &request_id,
-                action: "report.decide",
-                window_days: window,
-            };
-            let e = match decider(
-                conn,
-                &deciding,
-                &before.employee_id,
-                before.status == "draft",
-            )? {
-                Ok(e) => e,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            open_days(conn, &e, before.date, before.date)?;
-            if before.status != "submitted" {
-                return Err(StorageError::Conflict(format!(
-                    "this report is {}, not waiting for a decision",
-                    before.status
-                )));
-            }
-            let now = now_utc();
-            let after = ReportRow {
-                status: status.to_owned(),
-                comment,
-                decided_by: Some(caller.user_id.clone()),
-                decided_at: Some(now),
-                updated_at: now,
-                ..before.clone()
-            };
-            repo::replace_report(conn, &after)?;
-            let view =
-                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "report.decide",
-                "report",
-                &id,
-                Some(&view(&before)?),
-                Some(&view(&after)?),
-            )?;
-            Ok(Ok(after))
-        })
-        .await??;
+    let row =
+        crate::app::attendance::decide_report(&ctx, &id, &body.decision, body.comment.as_deref())
+            .await?;
     Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
 }
 

@@ -8,15 +8,12 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use hadir_domain::geofence::{Coordinates, Fence};
 use hadir_domain::org::{Echelon, StaffId, StaffIdType, time_zone, would_cycle};
 use hadir_domain::{Password, Role, Username};
 use hadir_storage::repo::org::{
-    self, EmployeeChanges, EmployeeFilter, EmployeeRow, NameCursor, OfficeChanges, OfficeRow,
-    UnitChanges, UnitRow,
+    self, EmployeeChanges, EmployeeRow, OfficeChanges, OfficeRow, UnitChanges, UnitRow,
 };
 use hadir_storage::repo::plan;
 use hadir_storage::repo::sessions;
@@ -24,11 +21,10 @@ use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::{page_limit, parse_id, query_id};
-use crate::app::duty;
+use super::parse_id;
 use crate::app::input::{field_id, text};
-use crate::app::reads::Read;
 use crate::app::scope::{Scope, may_see};
+use crate::app::{self, duty};
 use crate::audit::Actor;
 
 use crate::auth::AuthUser;
@@ -76,42 +72,6 @@ pub struct ListQuery {
     pub active: Option<bool>,
     pub q: Option<String>,
     pub include_inactive: Option<bool>,
-}
-
-fn decode_cursor(raw: Option<&str>) -> Result<Option<NameCursor>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|t| {
-            let (id, name) = t.split_once('|')?;
-            Some((name.to_owned(), id.to_owned()))
-        })
-        .map(Some)
-        .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))
-}
-
-fn encode_cursor(name: &str, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{id}|{name}"))
-}
-
-/// Pops the look-ahead row and makes the next cursor.
-fn page<T>(
-    mut rows: Vec<T>,
-    limit: i64,
-    key: impl Fn(&T) -> (&str, &str),
-) -> (Vec<T>, Option<String>) {
-    if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-        rows.pop();
-        let next = rows.last().map(|r| {
-            let (name, id) = key(r);
-            encode_cursor(name, id)
-        });
-        (rows, next)
-    } else {
-        (rows, None)
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,32 +176,39 @@ fn unit_code(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
     }
 }
 
+fn list_request(q: &ListQuery) -> app::org::ListRequest {
+    app::org::ListRequest {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+        unit_id: q.unit_id.clone(),
+        parent_id: q.parent_id.clone(),
+        office_id: q.office_id.clone(),
+        supervisor_id: q.supervisor_id.clone(),
+        active: q.active,
+        q: q.q.clone(),
+        include_inactive: q.include_inactive,
+    }
+}
+
+fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> app::Ctx<'a> {
+    app::Ctx {
+        state,
+        caller,
+        request,
+    }
+}
+
 pub async fn list_units(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
-    let limit = page_limit(query.limit)?;
-    let cursor = decode_cursor(query.cursor.as_deref())?;
-    let parent = query_id("parent_id", query.parent_id.as_deref())?;
-    let rows = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            org::list_units(
-                conn,
-                scope.units().as_deref(),
-                parent.as_deref(),
-                cursor.as_ref(),
-                limit + 1,
-            )
-        })
-        .await?;
-    let (rows, next_cursor) = page(rows, limit, |r| (r.name.as_str(), r.id.as_str()));
+    let page =
+        app::org::list_units(&ctx(&state, &caller, &request_id), &list_request(&query)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": rows.iter().map(UnitView::from).collect::<Vec<_>>(),
-        "next_cursor": next_cursor,
+        "items": page.items.iter().map(UnitView::from).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
     })))
 }
 
@@ -594,33 +561,18 @@ fn office_fence(
 pub async fn list_offices(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
-    let limit = page_limit(query.limit)?;
-    let cursor = decode_cursor(query.cursor.as_deref())?;
-    let unit_id = query_id("unit_id", query.unit_id.as_deref())?;
-    let include_inactive = query.include_inactive.unwrap_or(false);
-    let rows = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            org::list_offices(
-                conn,
-                scope.units().as_deref(),
-                unit_id.as_deref(),
-                include_inactive,
-                cursor.as_ref(),
-                limit + 1,
-            )
-        })
-        .await?;
-    let (rows, next_cursor) = page(rows, limit, |r| (r.name.as_str(), r.id.as_str()));
-    let items = rows
+    let page =
+        app::org::list_offices(&ctx(&state, &caller, &request_id), &list_request(&query)).await?;
+    let items = page
+        .items
         .iter()
         .map(OfficeView::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"items": items, "next_cursor": page.next_cursor})))
 }
 
 pub async fn create_office(
@@ -1154,66 +1106,15 @@ pub async fn list_employees(
     request_id: RequestId,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
-    let limit = page_limit(query.limit)?;
-    let cursor = decode_cursor(query.cursor.as_deref())?;
-    let mut errors = Vec::new();
-    let mut filter = EmployeeFilter {
-        unit_id: query
-            .unit_id
-            .as_deref()
-            .and_then(|u| field_id("unit_id", u, &mut errors)),
-        office_id: query
-            .office_id
-            .as_deref()
-            .and_then(|o| field_id("office_id", o, &mut errors)),
-        supervisor_id: query
-            .supervisor_id
-            .as_deref()
-            .and_then(|s| field_id("supervisor_id", s, &mut errors)),
-        active: query.active,
-        q: query.q.clone().filter(|q| !q.trim().is_empty()),
-        only_units: None,
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let who = caller.clone();
-    let rows = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            match (&scope, &caller.employee_id) {
-                // A supervisor lists their direct reports.
-                (Scope::People, Some(me)) => filter.supervisor_id = Some(me.clone()),
-                (Scope::People, None) => return Ok(Vec::new()),
-                _ => filter.only_units = scope.units(),
-            }
-            let rows = org::list_employees(conn, &filter, cursor.as_ref(), limit + 1)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let logins = users::for_employees(conn, &ids)?;
-            let mut others = plan::other_offices_of(conn, &ids)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let login = logins
-                        .iter()
-                        .find(|u| u.employee_id.as_deref() == Some(r.id.as_str()))
-                        .cloned();
-                    let more = others.remove(&r.id).unwrap_or_default();
-                    (r, login, more)
-                })
-                .collect())
-        })
-        .await?;
-    let (rows, next_cursor) = page(rows, limit, |(r, _, _)| (r.name.as_str(), r.id.as_str()));
-    let read: Vec<EmployeeRow> = rows.iter().map(|(r, _, _)| r.clone()).collect();
-    audit_home_points(&state, &who, &request_id, "employees.read", &read).await?;
-    let items: Vec<EmployeeView> = rows
+    let page =
+        app::org::list_employees(&ctx(&state, &caller, &request_id), &list_request(&query)).await?;
+    let items: Vec<EmployeeView> = page
+        .items
         .iter()
         .map(|(r, u, more)| EmployeeView::new(r, u.as_ref()).with_offices(more.clone()))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"items": items, "next_cursor": page.next_cursor})))
 }
 
 pub async fn create_employee(
@@ -1413,7 +1314,7 @@ pub async fn get_employee(
             Ok((row, user, others))
         })
         .await?;
-    audit_home_points(
+    app::org::audit_home_points(
         &state,
         &who,
         &request_id,
@@ -1422,39 +1323,6 @@ pub async fn get_employee(
     )
     .await?;
     Ok(HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others)))
-}
-
-/// Audits a read of employee records that show a home point (someone's home is personal
-/// data); records without one are not personal location data.
-async fn audit_home_points(
-    state: &AppState,
-    caller: &AuthUser,
-    request_id: &RequestId,
-    action: &str,
-    rows: &[EmployeeRow],
-) -> Result<(), ApiError> {
-    let subjects: Vec<String> = rows
-        .iter()
-        .filter(|r| r.home_latitude.is_some())
-        .map(|r| r.id.clone())
-        .collect();
-    let entity_id = match rows {
-        [one] => one.id.as_str(),
-        _ => "list",
-    };
-    super::audit_read(
-        state,
-        caller,
-        request_id,
-        Read {
-            action,
-            entity: "employee",
-            entity_id,
-            subjects,
-            detail: serde_json::json!({"home_point": true}),
-        },
-    )
-    .await
 }
 
 pub async fn update_employee(

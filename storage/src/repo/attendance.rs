@@ -385,3 +385,41 @@ pub fn approved_report_days(
     }
     Ok(rows)
 }
+
+/// Corrections waiting for a decision (of `employees`, or everyone's when `None`), oldest
+/// first, at most `limit`.
+pub fn waiting_corrections(
+    conn: &mut DbConnection,
+    employees: Option<&[String]>,
+    limit: i64,
+) -> Result<Vec<CorrectionRow>, StorageError> {
+    let mut q = corrections::table
+        .filter(corrections::status.eq("pending"))
+        .order((corrections::created_at.asc(), corrections::id.asc()))
+        .limit(limit)
+        .select(CorrectionRow::as_select())
+        .into_boxed();
+    if let Some(only) = employees {
+        q = q.filter(corrections::employee_id.eq_any(only.to_vec()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Reports waiting for a decision (of `employees`, or everyone's when `None`), oldest first,
+/// at most `limit`.
+pub fn waiting_reports(
+    conn: &mut DbConnection,
+    employees: Option<&[String]>,
+    limit: i64,
+) -> Result<Vec<ReportRow>, StorageError> {
+    let mut q = daily_reports::table
+        .filter(daily_reports::status.eq("submitted"))
+        .order((daily_reports::date.asc(), daily_reports::id.asc()))
+        .limit(limit)
+        .select(ReportRow::as_select())
+        .into_boxed();
+    if let Some(only) = employees {
+        q = q.filter(daily_reports::employee_id.eq_any(only.to_vec()));
+    }
+    Ok(q.load(conn)?)
+}

@@ -1,5 +1,6 @@
 //! The console's pages.
 
+pub mod inbox;
 pub mod login;
 pub mod month;
 pub mod review;
