@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod console;
 pub mod demo;
+pub mod demo_history;
 pub mod error;
 pub mod export;
 pub mod extract;

@@ -126,6 +126,12 @@ async fn serve(settings: &Settings, demo: bool) -> Result<(), startup::StartupEr
         let logins = hadir_api::demo::load(&state)
             .await
             .map_err(startup::StartupError)?;
+        let stored = hadir_api::demo_history::load(&state, chrono::Utc::now().date_naive())
+            .await
+            .map_err(startup::StartupError)?;
+        if stored > 0 {
+            println!("Demo history: {stored} check-ins of this month, some flagged for review.");
+        }
         println!(
             "Demo organisation: Pemerintah Kota Cimahi. Every demo account's password is {}",
             hadir_api::demo::DEMO_PASSWORD

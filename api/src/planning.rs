@@ -1,9 +1,10 @@
 //! From stored rows to the domain's day plans: the glue between `repo::plan::PlanBook` and
 //! `plan::resolve`, shared by the check-in pipeline, `GET /me/today` and the rosters.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use hadir_domain::geofence::{Coordinates, Fence};
+use hadir_domain::checkin::Kind;
+use hadir_domain::geofence::{Coordinates, Fence, Fix, Judgement, Verdict, judge};
 use hadir_domain::plan::{
     self, Assignment, DayInputs, DayPlan, Hours, Place, Schedule, ScheduleOverride, Week,
 };
@@ -230,4 +231,76 @@ pub fn office_fence(office: &OfficeRow) -> Result<Fence, ApiError> {
         }
     }
     .map_err(|e| bad(&e.to_string()))
+}
+
+/// A check-in judged against the plan of its day.
+pub struct JudgedDay {
+    /// The work day it counts for (the day a night shift started, for its check-out).
+    pub date: NaiveDate,
+    pub timezone: chrono_tz::Tz,
+    /// The place judged against (the best of the day's), its judgement and its radius.
+    pub judged: Option<(Place, Judgement, f64)>,
+    pub no_place_reason: Option<String>,
+    pub outside_window: Option<String>,
+}
+
+/// Finds the day a check-in of `kind` at `at` belongs to and judges the fix against its
+/// places: the nearest place that admits the fix wins (inside, then uncertain, then nearest).
+/// On a day that plans no work (off, holiday, leave) there is no place to judge against: the
+/// check-in is flagged `no_assignment` with what the plan says (DOMAIN.md).
+pub fn judge_day(
+    book: &PlanBook,
+    employee: &EmployeeRow,
+    default_tz: chrono_tz::Tz,
+    kind: Kind,
+    at: DateTime<Utc>,
+    fix: &Fix,
+) -> Result<JudgedDay, ApiError> {
+    let timezone = time_zone_of(book, employee, default_tz);
+    let today = at.with_timezone(&timezone).date_naive();
+    let yesterday = today.pred_opt().unwrap_or(today);
+    let today_plan = day_plan(book, employee, today, default_tz)?;
+    let yesterday_plan = day_plan(book, employee, yesterday, default_tz)?;
+    let plan = plan::plan_for(&yesterday_plan, &today_plan, kind, at);
+    let places: Vec<Place> = if plan.is_work() {
+        plan.places.clone()
+    } else {
+        Vec::new()
+    };
+    let rank = |v: Verdict| match v {
+        Verdict::Inside => 0,
+        Verdict::Uncertain => 1,
+        Verdict::Outside => 2,
+    };
+    let mut judged: Option<(Place, Judgement, f64)> = None;
+    for place in places {
+        let fence = fence(book, &place)?;
+        let j = judge(fix, &fence);
+        let better = judged.as_ref().is_none_or(|(_, best, _)| {
+            (rank(j.verdict), j.distance_m) < (rank(best.verdict), best.distance_m)
+        });
+        if better {
+            judged = Some((place, j, fence.radius_m()));
+        }
+    }
+    let no_place_reason = judged.is_none().then(|| {
+        if plan.is_work() {
+            format!(
+                "no place to work is known for {}: {}",
+                plan.date, plan.reason
+            )
+        } else {
+            format!("no work is planned on {}: {}", plan.date, plan.reason)
+        }
+    });
+    Ok(JudgedDay {
+        date: plan.date,
+        timezone,
+        judged,
+        no_place_reason,
+        outside_window: plan
+            .is_work()
+            .then(|| plan.window_problem(kind, at))
+            .flatten(),
+    })
 }

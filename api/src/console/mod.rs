@@ -66,6 +66,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::inbox::correction),
             )
             .route("/inbox/reports/{id}", web::post().to(pages::inbox::report))
+            .route("/org/units", web::get().to(pages::org::units))
+            .route("/org/offices", web::get().to(pages::org::offices))
+            .route("/org/employees", web::get().to(pages::org::employees))
+            .route("/org/import", web::get().to(pages::org::import_form))
+            .route("/org/import", web::post().to(pages::org::import))
             .route("/month", web::get().to(pages::month::page))
             .route("/month/export", web::get().to(pages::month::export))
             .route("/month/day", web::get().to(pages::month::day))

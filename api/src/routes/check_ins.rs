@@ -16,11 +16,10 @@ use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
 };
-use hadir_domain::geofence::{Coordinates, Fix, Judgement, Verdict, judge};
-use hadir_domain::plan::{self, Place};
+use hadir_domain::geofence::{Coordinates, Fix};
 use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding, ReviewRow};
-use hadir_storage::repo::org::{self, EmployeeRow as OrgEmployee};
-use hadir_storage::repo::plan::{self as plan_repo, PlanBook};
+use hadir_storage::repo::org::{self};
+use hadir_storage::repo::plan::{self as plan_repo};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -438,78 +437,6 @@ fn selfie_error(e: &SelfieError) -> ApiError {
     }
 }
 
-/// A check-in judged against the plan of its day.
-struct JudgedDay {
-    /// The work day it counts for (the day a night shift started, for its check-out).
-    date: NaiveDate,
-    timezone: chrono_tz::Tz,
-    /// The place judged against (the best of the day's), its judgement and its radius.
-    judged: Option<(Place, Judgement, f64)>,
-    no_place_reason: Option<String>,
-    outside_window: Option<String>,
-}
-
-/// Finds the day a check-in of `kind` at `at` belongs to and judges the fix against its
-/// places: the nearest place that admits the fix wins (inside, then uncertain, then nearest).
-/// On a day that plans no work (off, holiday, leave) there is no place to judge against: the
-/// check-in is flagged `no_assignment` with what the plan says (DOMAIN.md).
-fn judge_day(
-    book: &PlanBook,
-    employee: &OrgEmployee,
-    default_tz: chrono_tz::Tz,
-    kind: Kind,
-    at: DateTime<Utc>,
-    fix: &Fix,
-) -> Result<JudgedDay, ApiError> {
-    let timezone = planning::time_zone_of(book, employee, default_tz);
-    let today = at.with_timezone(&timezone).date_naive();
-    let yesterday = today.pred_opt().unwrap_or(today);
-    let today_plan = planning::day_plan(book, employee, today, default_tz)?;
-    let yesterday_plan = planning::day_plan(book, employee, yesterday, default_tz)?;
-    let plan = plan::plan_for(&yesterday_plan, &today_plan, kind, at);
-    let places: Vec<Place> = if plan.is_work() {
-        plan.places.clone()
-    } else {
-        Vec::new()
-    };
-    let rank = |v: Verdict| match v {
-        Verdict::Inside => 0,
-        Verdict::Uncertain => 1,
-        Verdict::Outside => 2,
-    };
-    let mut judged: Option<(Place, Judgement, f64)> = None;
-    for place in places {
-        let fence = planning::fence(book, &place)?;
-        let j = judge(fix, &fence);
-        let better = judged.as_ref().is_none_or(|(_, best, _)| {
-            (rank(j.verdict), j.distance_m) < (rank(best.verdict), best.distance_m)
-        });
-        if better {
-            judged = Some((place, j, fence.radius_m()));
-        }
-    }
-    let no_place_reason = judged.is_none().then(|| {
-        if plan.is_work() {
-            format!(
-                "no place to work is known for {}: {}",
-                plan.date, plan.reason
-            )
-        } else {
-            format!("no work is planned on {}: {}", plan.date, plan.reason)
-        }
-    });
-    Ok(JudgedDay {
-        date: plan.date,
-        timezone,
-        judged,
-        no_place_reason,
-        outside_window: plan
-            .is_work()
-            .then(|| plan.window_problem(kind, at))
-            .flatten(),
-    })
-}
-
 /// What a submission came to: a new row, or the row of an earlier identical request.
 pub enum Submitted {
     Created(CheckInRow),
@@ -585,7 +512,7 @@ pub async fn submit(
             Ok((employee, book))
         })
         .await?;
-    let day = judge_day(
+    let day = planning::judge_day(
         &book, &employee, default_tz, meta.kind, counted_at, &meta.fix,
     )?;
     let timezone = day.timezone;

@@ -512,3 +512,29 @@ pub fn reduce_selfies(
     };
     Ok(reduced)
 }
+
+/// How many check-ins are stored at all.
+pub fn count_all(conn: &mut DbConnection) -> Result<i64, StorageError> {
+    Ok(check_ins::table.count().get_result(conn)?)
+}
+
+/// Deletes an employee's check-ins of `kind` on `local_date` with their flag codes (the demo's
+/// forgotten check-out; nothing else deletes check-ins).
+pub fn delete_kind_on(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    local_date: &str,
+    kind: &str,
+) -> Result<usize, StorageError> {
+    let ids: Vec<String> = check_ins::table
+        .filter(check_ins::employee_id.eq(employee_id))
+        .filter(check_ins::local_date.eq(local_date))
+        .filter(check_ins::kind.eq(kind))
+        .select(check_ins::id)
+        .load(conn)?;
+    diesel::delete(check_in_flags::table.filter(check_in_flags::check_in_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::delete(check_in_reviews::table.filter(check_in_reviews::check_in_id.eq_any(&ids)))
+        .execute(conn)?;
+    Ok(diesel::delete(check_ins::table.filter(check_ins::id.eq_any(&ids))).execute(conn)?)
+}

@@ -164,3 +164,12 @@ pub fn creator_chain(
     }
     Ok(chain)
 }
+
+/// The accounts linked to an employee, by username.
+pub fn with_employees(conn: &mut DbConnection) -> Result<Vec<UserRow>, StorageError> {
+    Ok(users::table
+        .filter(users::employee_id.is_not_null())
+        .order(users::username.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}

@@ -3,6 +3,7 @@
 pub mod inbox;
 pub mod login;
 pub mod month;
+pub mod org;
 pub mod review;
 
 use actix_web::cookie::{Cookie, SameSite};
