@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Hadir's one test command, the README's and CI's (.ci/run calls nothing else). In order:
-#   system packages   libpq-dev, PostgreSQL's server binaries, curl, python3-venv if missing
+#   system packages   libpq-dev, PostgreSQL's server binaries, curl, python3-venv, Chromium and
+#                     chromium-driver (browser journeys) if missing
 #   postgres          a throwaway cluster on a random loopback port (scripts/lib/postgres.sh)
 #   fmt, clippy       cargo fmt --check; clippy with warnings as errors
 #   dependency rule   hadir-domain must not depend on diesel, actix-web, rust-s3, image, tokio
@@ -74,6 +75,10 @@ cleanup() {
     finish_step
     printf '\n'
     printf '  %s\n' "${STEP_TIMES[@]}"
+    if [[ -d $ROOT/target/browser-screenshots ]]; then
+      echo "browser journeys' screenshots: $ROOT/target/browser-screenshots/"
+      ls "$ROOT/target/browser-screenshots" | sed 's/^/  /'
+    fi
     echo "test.sh: all green in $(duration_since "$START_TIME")"
   else
     echo >&2
@@ -92,6 +97,10 @@ ensure_system_packages() {
   command -v pg_config >/dev/null 2>&1 || missing+=(libpq-dev)  # the diesel build needs libpq
   hadir_pg_bindir >/dev/null 2>&1 || missing+=(postgresql)       # initdb, pg_ctl, postgres
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # The browser journeys (console, phone app): Debian's Chromium and its WebDriver.
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+  fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
   if ! command -v python3 >/dev/null 2>&1; then
     missing+=(python3 python3-venv)
   elif ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then

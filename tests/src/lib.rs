@@ -13,6 +13,7 @@
 )]
 
 pub mod app;
+pub mod browser;
 pub mod db;
 pub mod org;
 pub mod s3;

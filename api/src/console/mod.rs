@@ -268,6 +268,7 @@ pub enum ConsoleError {
 #[template(path = "console/error.html")]
 struct ErrorPage<'a> {
     lang: Lang,
+    css: String,
     title: &'a str,
     message: String,
     details: Vec<String>,
@@ -307,6 +308,7 @@ impl ResponseError for ConsoleError {
         };
         let page = ErrorPage {
             lang,
+            css: assets::path("console.css"),
             title: lang.t("error.title"),
             message,
             details,

@@ -10,6 +10,7 @@
 mod abuse;
 mod attendance;
 mod auth;
+mod browser;
 mod check_ins;
 mod console;
 mod contract;

@@ -1,0 +1,257 @@
+//! A real headless Chromium for whole journeys through the console and the phone app, driven
+//! over `WebDriver` (`chromedriver`, plain HTTP on loopback) with `fantoccini`.
+//!
+//! Chromium and its driver are Debian's (`chromium`, `chromium-driver`; `scripts/test.sh`
+//! installs them). A test that needs them fails with a message saying so; none skips. The
+//! driver runs in its own process group, stopped (with every Chromium it started) when the
+//! `Browser` is dropped, even if the test panicked. Each journey saves numbered screenshots to
+//! `target/browser-screenshots/<journey>-<backend>/`, printed at the start.
+
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::DbKind;
+
+/// Where Debian puts them.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What kind of screen the journey runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Screen {
+    /// A laptop: 1280 x 800.
+    Desktop,
+    /// A phone: 360 x 800 (`mobileEmulation`), touch, a mobile user agent.
+    Phone,
+}
+
+/// A started browser; the driver and its browsers stop when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    shots: PathBuf,
+    taken: usize,
+    pub downloads: tempfile::TempDir,
+    _profile: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Browser")
+            .field("shots", &self.shots)
+            .finish_non_exhaustive()
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The folder of a journey's screenshots, emptied.
+#[must_use]
+pub fn screenshot_dir(journey: &str, db: DbKind) -> PathBuf {
+    let backend = match db {
+        DbKind::Sqlite => "sqlite",
+        DbKind::Postgres => "postgres",
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/browser-screenshots")
+        .join(format!("{journey}-{backend}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("the screenshot folder");
+    dir
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session; `extra` adds Chromium arguments
+    /// (a fake camera, for example).
+    pub async fn start(shots: PathBuf, screen: Screen, extra: &[String]) -> Self {
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "this test needs {path}: install Debian's {package} (scripts/test.sh does: \
+                 apt-get install chromium chromium-driver fonts-dejavu-core)"
+            );
+        }
+        println!("screenshots of this journey: {}", shots.display());
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let downloads = tempfile::tempdir().expect("a download folder");
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--lang=id-ID",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        if matches!(screen, Screen::Desktop) {
+            args.push("--window-size=1280,800".into());
+        }
+        args.extend(extra.iter().cloned());
+        let mut options = json!({
+            "binary": CHROMIUM,
+            "args": args,
+            "prefs": {
+                "download.default_directory": downloads.path().display().to_string(),
+                "download.prompt_for_download": false,
+            },
+        });
+        if matches!(screen, Screen::Phone) {
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": 360, "height": 800, "pixelRatio": 2.0, "touch": true},
+                "userAgent": "Mozilla/5.0 (Linux; Android 13; Pixel 6a) AppleWebKit/537.36 \
+                              (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36",
+            });
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        // The driver takes a moment to listen.
+        for _ in 0..50 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        driver,
+                        shots,
+                        taken: 0,
+                        downloads,
+                        _profile: profile,
+                    };
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("no WebDriver session: {last:?}");
+    }
+
+    /// Saves a numbered screenshot named `label`.
+    pub async fn shot(&mut self, label: &str) {
+        self.taken += 1;
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = self.shots.join(format!("{:02}-{label}.png", self.taken));
+        std::fs::write(&path, png).expect("the screenshot is saved");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigation");
+    }
+
+    /// The element `css`, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    /// Whether `css` is on the page now.
+    pub async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.find(css).await.send_keys(text).await.expect("typing");
+    }
+
+    /// Sends keys to the page (the keyboard shortcuts listen on the document).
+    pub async fn keys(&self, keys: &str) {
+        self.find("body").await.send_keys(keys).await.expect("keys");
+    }
+
+    /// Runs `script` in the page.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .expect("a script")
+    }
+
+    /// The page's text (read by script, so a page that is being replaced is no error).
+    pub async fn text(&self) -> String {
+        match self
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                Vec::new(),
+            )
+            .await
+        {
+            Ok(Value::String(text)) => text,
+            _ => String::new(),
+        }
+    }
+
+    /// Waits until `check` holds for the page's text.
+    pub async fn wait_text(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let text = self.text().await;
+            if check(&text) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {what}: {}", self.text().await);
+    }
+
+    /// The files downloaded so far, waiting up to 10 s for one ending in `ext`.
+    pub async fn download(&self, ext: &str) -> PathBuf {
+        for _ in 0..100 {
+            if let Ok(entries) = std::fs::read_dir(self.downloads.path()) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    if path.extension().is_some_and(|e| e == ext) {
+                        return path;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no .{ext} was downloaded");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and every Chromium process it started.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.driver.wait();
+    }
+}

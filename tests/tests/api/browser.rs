@@ -1,0 +1,235 @@
+//! Whole console journeys in a real headless Chromium, on the demo organisation with its
+//! history: sign in, work the queue by keyboard (approve, reject with a note, many at once),
+//! open the month and download its XLSX, close the month and see a decision refused, a
+//! supervisor's inbox, and CSRF and cross-scope attempts refused.
+
+use hadir_api::demo::{self, DEMO_PASSWORD};
+use hadir_tests::TestApp;
+use hadir_tests::browser::{Browser, Screen, screenshot_dir};
+use serde_json::Value;
+
+async fn sign_in(b: &Browser, app: &TestApp, username: &str) {
+    b.goto(&app.url("/console/login")).await;
+    b.type_into("#username", username).await;
+    b.type_into("#password", DEMO_PASSWORD).await;
+    b.click("button[type=submit]").await;
+    b.find("header.top").await;
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("header.top form button").await;
+    b.find("#username").await;
+}
+
+/// The status of a check-in, through the API.
+async fn status_of(app: &TestApp, token: &str, id: &str) -> Value {
+    app.get(&format!("/api/v1/check-ins/{id}"), token)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The ids of the check-ins waiting for review, through the API.
+async fn queue_ids_of(app: &TestApp, token: &str) -> Vec<String> {
+    let queue: Value = app
+        .get("/api/v1/check-ins?status=flagged&limit=500", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check_in"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The ids of the queue's rows, in order.
+async fn queue_ids(b: &Browser) -> Vec<String> {
+    let ids = b
+        .js("return Array.from(document.querySelectorAll('[data-row]')).map(r => r.id.slice(4))")
+        .await;
+    serde_json::from_value(ids).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_and_hr_work_the_console_in_a_real_browser() {
+    let app = TestApp::spawn().await;
+    demo::load(&app.state).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    hadir_api::demo_history::load(&app.state, today)
+        .await
+        .unwrap();
+    let hr = app.tokens("hr.bkpsdm", DEMO_PASSWORD).await;
+    let mut b = Browser::start(screenshot_dir("console", app.db.kind), Screen::Desktop, &[]).await;
+
+    // Sign in: the queue, riskiest first.
+    b.goto(&app.url("/console/review")).await;
+    b.find("#username").await;
+    b.shot("sign-in").await;
+    sign_in(&b, &app, "hr.bkpsdm").await;
+    b.find("#queue").await;
+    b.shot("queue").await;
+    let ids = queue_ids(&b).await;
+    assert!(ids.len() >= 4, "flagged check-ins wait: {ids:?}");
+
+    // `a` approves the current row; the next one becomes current.
+    b.keys("a").await;
+    b.find(&format!("#row-{}.decided", ids[0])).await;
+    assert_eq!(
+        status_of(&app, &hr.access, &ids[0]).await["status"],
+        "approved"
+    );
+    // `x` opens the rejection, which needs a note.
+    b.keys("x").await;
+    let note = b
+        .find(&format!(
+            "#row-{} form[data-decision=reject] input[name=note]",
+            ids[1]
+        ))
+        .await;
+    note.send_keys("foto bukan dari hari ini\u{e007}")
+        .await
+        .unwrap();
+    b.find(&format!("#row-{}.decided", ids[1])).await;
+    let rejected = status_of(&app, &hr.access, &ids[1]).await;
+    assert_eq!(rejected["status"], "rejected");
+    assert_eq!(rejected["review"]["note"], "foto bukan dari hari ini");
+    b.shot("decided-by-keyboard").await;
+    // `?` shows the help.
+    b.keys("?").await;
+    assert!(b.find("#help").await.is_displayed().await.unwrap());
+    b.shot("keyboard-help").await;
+    b.keys("?").await;
+
+    // Many at once: select two with the space bar, then approve them together.
+    b.goto(&app.url("/console/review")).await;
+    let rest = queue_ids(&b).await;
+    b.keys(" j ").await;
+    let count = b.find("#selected-count").await.text().await.unwrap();
+    assert_eq!(count, "2");
+    b.shot("two-selected").await;
+    b.click("#bulk-approve").await;
+    let done = b.find("#bulk-decided").await.text().await.unwrap();
+    assert_eq!(done, "2");
+    for id in &rest[..2] {
+        assert_eq!(status_of(&app, &hr.access, id).await["status"], "approved");
+    }
+    b.shot("bulk-approved").await;
+
+    // The detail: selfie, earlier photos, the map, the flags.
+    b.goto(&app.url("/console/review")).await;
+    let left = queue_ids(&b).await;
+    b.goto(&app.url(&format!("/console/review/{}", left[0])))
+        .await;
+    b.find("svg.map").await;
+    b.find("#selfie").await;
+    b.shot("detail").await;
+
+    // The month of the check-ins still waiting: codes, a day behind a cell, the XLSX.
+    let first_waiting = status_of(&app, &hr.access, &left[0]).await;
+    let month = first_waiting["local_date"].as_str().unwrap()[..7].to_owned();
+    b.goto(&app.url(&format!("/console/month?month={month}")))
+        .await;
+    b.find("#matrix").await;
+    b.click("#matrix tbody tr:nth-child(1) td.code").await;
+    b.find("#day-detail").await;
+    b.shot("month-and-day").await;
+    b.click("#export-xlsx").await;
+    let xlsx = b.download("xlsx").await;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    let rows = sheet.rows().count();
+    assert!(rows > 40, "one row per employee and the header: {rows}");
+
+    sign_out(&b).await;
+    // The supervisor's inbox: Dedi's correction, decided.
+    sign_in(&b, &app, "asep").await;
+    b.goto(&app.url("/console/inbox")).await;
+    b.find("#corrections").await;
+    b.shot("inbox").await;
+    b.click("#corrections form[data-decision=approve] button")
+        .await;
+    b.wait_text("the decision", |t| t.contains("Keputusan tersimpan"))
+        .await;
+    // A check-in outside Asep's scope is not found, not forbidden.
+    let asep = app.tokens("asep", DEMO_PASSWORD).await;
+    let mut other_unit = None;
+    for id in &queue_ids_of(&app, &hr.access).await {
+        let res = app
+            .get(&format!("/api/v1/check-ins/{id}"), &asep.access)
+            .await;
+        if res.status() == reqwest::StatusCode::NOT_FOUND {
+            other_unit = Some(id.clone());
+            break;
+        }
+    }
+    let other_unit = other_unit.expect("a check-in outside Asep's reports");
+    b.goto(&app.url(&format!("/console/review/{other_unit}")))
+        .await;
+    let text = b.text().await;
+    assert!(text.contains("Tidak ditemukan"), "{text}");
+    b.shot("outside-scope").await;
+
+    b.goto(&app.url("/console/inbox")).await;
+    sign_out(&b).await;
+    sign_in(&b, &app, "hr.bkpsdm").await;
+    b.goto(&app.url(&format!("/console/month?month={month}")))
+        .await;
+    // Close the month; a decision in it is then refused, in place.
+    b.click("#close-month").await;
+    b.wait_text("the month closed", |t| t.contains("sudah ditutup"))
+        .await;
+    b.shot("month-closed").await;
+    b.goto(&app.url("/console/review")).await;
+    let waiting = queue_ids(&b).await;
+    let mut in_month = None;
+    for id in &waiting {
+        let c = status_of(&app, &hr.access, id).await;
+        if c["local_date"].as_str().unwrap().starts_with(&month) {
+            in_month = Some(id.clone());
+            break;
+        }
+    }
+    let in_month = in_month.expect("a waiting check-in in the closed month");
+    b.click(&format!(
+        "#row-{in_month} form[data-decision=approve] button"
+    ))
+    .await;
+    let refused = b.find(&format!("#row-{in_month}.decided .errors")).await;
+    assert!(refused.text().await.unwrap().contains("closed"));
+    assert_eq!(
+        status_of(&app, &hr.access, &in_month).await["status"],
+        "flagged"
+    );
+    b.shot("decision-refused-in-a-closed-month").await;
+
+    // CSRF: a form whose token was tampered with is refused and changes nothing.
+    b.js(
+        "document.querySelectorAll('input[name=csrf]').forEach(i => i.value = 'forged'); \
+          document.body.removeAttribute('hx-boost'); return true",
+    )
+    .await;
+    b.js(&format!(
+        "document.querySelector('#row-{} form[data-decision=approve]').submit(); return true",
+        waiting[waiting.len() - 1]
+    ))
+    .await;
+    b.wait_text("the CSRF refusal", |t| t.contains("kedaluwarsa"))
+        .await;
+    b.shot("csrf-refused").await;
+    assert_eq!(
+        status_of(&app, &hr.access, &waiting[waiting.len() - 1]).await["status"],
+        "flagged"
+    );
+    b.goto(&app.url("/console/review")).await;
+
+    // English by the switch.
+    b.goto(&app.url("/console/lang/en")).await;
+    b.wait_text("English", |t| t.contains("Inbox")).await;
+    b.shot("english").await;
+}
