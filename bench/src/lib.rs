@@ -173,3 +173,47 @@ pub fn organisation(employees: u64, hash: &str) -> Vec<String> {
         ),
     ]
 }
+
+/// The organisation (`organisation`) and `check_ins` check-ins spread over its employees from
+/// 2026-01-01, one every 20 seconds: a fifth flagged (risk 1 to 100, a tenth of those a mock
+/// location), the rest accepted; with their flag codes, analysed.
+#[must_use]
+pub fn queue_seed(employees: u64, check_ins: u64, hash: &str) -> Vec<String> {
+    let mut statements = organisation(employees, hash);
+    statements.extend([
+        // A fifth flagged (risk 1-100), a tenth of those mocked; the rest accepted.
+        format!(
+            "INSERT INTO check_ins (id, employee_id, client_id, request_hash, kind, received_at, \
+                captured_at, counted_at, local_date, timezone, latitude, longitude, accuracy_m, \
+                altitude_m, is_mock, device_id, place_kind, place_id, place_name, place_radius_m, \
+                distance_m, geofence, flags_json, status, photo_key, thumbnail_key, photo_sha256, \
+                photo_phash, exif_captured_at, exif_latitude, exif_longitude, risk) \
+             SELECT md5('c' || g)::uuid::text, md5('e' || (1 + g % {employees}))::uuid::text, \
+                md5('k' || g)::uuid::text, md5('h' || g), \
+                CASE WHEN g % 2 = 0 THEN 'in' ELSE 'out' END, ts, ts, ts, \
+                to_char(ts + interval '7 hours', 'YYYY-MM-DD'), 'Asia/Jakarta', -6.87, 107.54, \
+                12.5, NULL, g % 50 = 0, NULL, 'office', md5('o')::uuid::text, 'Kantor', 100, \
+                CASE WHEN g % 5 = 0 THEN 250 + g % 3000 ELSE 20 END, \
+                CASE WHEN g % 5 = 0 THEN 'outside' ELSE 'inside' END, \
+                CASE WHEN g % 50 = 0 \
+                     THEN '[{{\"code\":\"mock_location\",\"detail\":\"the phone reported a mock location\"}}]' \
+                     WHEN g % 5 = 0 \
+                     THEN '[{{\"code\":\"outside_geofence\",\"detail\":\"far from the office\"}}]' \
+                     ELSE '[]' END, \
+                CASE WHEN g % 5 = 0 THEN 'flagged' ELSE 'accepted' END, \
+                'selfies/' || g || '.jpg', 'thumbs/' || g || '.jpg', md5('p' || g), \
+                '0000000000000000', NULL, NULL, NULL, \
+                CASE WHEN g % 5 = 0 THEN 1 + (g::bigint * 7919) % 100 ELSE 0 END \
+             FROM generate_series(1, {check_ins}) g, \
+                  LATERAL (SELECT timestamp '2026-01-01' + g * interval '20 seconds' AS ts) t"
+        ),
+        // The codes, as the server stores them beside each check-in.
+        "INSERT INTO check_in_flags (check_in_id, code, risk, received_at, queued) \
+         SELECT id, CASE WHEN is_mock THEN 'mock_location' ELSE 'outside_geofence' END, risk, \
+                received_at, TRUE \
+         FROM check_ins WHERE status = 'flagged'"
+            .to_owned(),
+        "ANALYZE".to_owned(),
+    ]);
+    statements
+}

@@ -239,18 +239,25 @@
     }
   });
 
-  // The month matrix: a cell opens its day beside the table.
+  // The month matrix: a day's cell (columns 1 to the month's length; the date comes from the
+  // column, to keep a page of 500 rows small) opens its day beside the table.
   document.addEventListener("click", function (e) {
-    var cell = e.target && e.target.closest ? e.target.closest("#matrix td.code") : null;
+    var cell = e.target && e.target.closest ? e.target.closest("#matrix tbody td") : null;
     if (!cell || typeof htmx === "undefined") {
       return;
     }
+    var table = cell.closest("table");
+    var day = cell.cellIndex;
+    if (day < 1 || day > parseInt(table.getAttribute("data-days"), 10)) {
+      return;
+    }
     var row = cell.closest("tr");
+    var date = table.getAttribute("data-month") + "-" + (day < 10 ? "0" : "") + day;
     var url =
       "/console/month/day?employee_id=" +
       encodeURIComponent(row.getAttribute("data-e")) +
       "&date=" +
-      encodeURIComponent(cell.getAttribute("data-d"));
+      encodeURIComponent(date);
     document.querySelectorAll("#matrix td.selected").forEach(function (c) {
       c.classList.remove("selected");
     });

@@ -41,45 +41,11 @@ const PASSWORD: &str = "sandi-antrean-tinjauan";
 
 /// Units, an office, employees, a unit admin's login and the check-ins, in a few statements.
 async fn seed(db: &Database, args: &Args, hash: &str) {
-    let employees = args.employees;
-    let check_ins = args.check_ins;
-    let mut statements = hadir_bench::organisation(employees, hash);
-    statements.extend([
-        // A fifth flagged (risk 1-100), a tenth of those mocked; the rest accepted.
-        format!(
-            "INSERT INTO check_ins (id, employee_id, client_id, request_hash, kind, received_at, \
-                captured_at, counted_at, local_date, timezone, latitude, longitude, accuracy_m, \
-                altitude_m, is_mock, device_id, place_kind, place_id, place_name, place_radius_m, \
-                distance_m, geofence, flags_json, status, photo_key, thumbnail_key, photo_sha256, \
-                photo_phash, exif_captured_at, exif_latitude, exif_longitude, risk) \
-             SELECT md5('c' || g)::uuid::text, md5('e' || (1 + g % {employees}))::uuid::text, \
-                md5('k' || g)::uuid::text, md5('h' || g), \
-                CASE WHEN g % 2 = 0 THEN 'in' ELSE 'out' END, ts, ts, ts, \
-                to_char(ts + interval '7 hours', 'YYYY-MM-DD'), 'Asia/Jakarta', -6.87, 107.54, \
-                12.5, NULL, g % 50 = 0, NULL, 'office', md5('o')::uuid::text, 'Kantor', 100, \
-                CASE WHEN g % 5 = 0 THEN 250 + g % 3000 ELSE 20 END, \
-                CASE WHEN g % 5 = 0 THEN 'outside' ELSE 'inside' END, \
-                CASE WHEN g % 50 = 0 \
-                     THEN '[{{\"code\":\"mock_location\",\"detail\":\"the phone reported a mock location\"}}]' \
-                     WHEN g % 5 = 0 \
-                     THEN '[{{\"code\":\"outside_geofence\",\"detail\":\"far from the office\"}}]' \
-                     ELSE '[]' END, \
-                CASE WHEN g % 5 = 0 THEN 'flagged' ELSE 'accepted' END, \
-                'selfies/' || g || '.jpg', 'thumbs/' || g || '.jpg', md5('p' || g), \
-                '0000000000000000', NULL, NULL, NULL, \
-                CASE WHEN g % 5 = 0 THEN 1 + (g::bigint * 7919) % 100 ELSE 0 END \
-             FROM generate_series(1, {check_ins}) g, \
-                  LATERAL (SELECT timestamp '2026-01-01' + g * interval '20 seconds' AS ts) t"
-        ),
-        // The codes, as the server stores them beside each check-in.
-        "INSERT INTO check_in_flags (check_in_id, code, risk, received_at, queued) \
-         SELECT id, CASE WHEN is_mock THEN 'mock_location' ELSE 'outside_geofence' END, risk, \
-                received_at, TRUE \
-         FROM check_ins WHERE status = 'flagged'"
-            .to_owned(),
-        "ANALYZE".to_owned(),
-    ]);
-    hadir_bench::run_sql(db, statements).await;
+    hadir_bench::run_sql(
+        db,
+        hadir_bench::queue_seed(args.employees, args.check_ins, hash),
+    )
+    .await;
 }
 
 /// Times `n` requests for the pages `next_path` gives; returns the sorted latencies and the

@@ -36,7 +36,6 @@ fn class_of(code: &str) -> &'static str {
 pub struct Cell {
     pub code: String,
     pub class: &'static str,
-    pub date: String,
 }
 
 #[derive(Debug)]
@@ -140,7 +139,6 @@ pub async fn page(
                     Cell {
                         class: class_of(&code),
                         code,
-                        date: s.date.to_string(),
                     }
                 })
                 .collect(),
