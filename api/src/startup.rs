@@ -304,6 +304,13 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(to_problem))
                 .wrap(from_fn(telemetry::request_context))
         })
+        // Answers go out at once: without this, a compressed answer written in several pieces
+        // waits out the client's delayed ACK (40 ms) between them.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .workers(settings.workers())
         .shutdown_timeout(settings.server.shutdown_timeout_s)
         .listen(listener)

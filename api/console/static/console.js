@@ -254,8 +254,8 @@
     var row = cell.closest("tr");
     var date = table.getAttribute("data-month") + "-" + (day < 10 ? "0" : "") + day;
     var url =
-      "/console/month/day?employee_id=" +
-      encodeURIComponent(row.getAttribute("data-e")) +
+      "/console/month/day?nip=" +
+      encodeURIComponent(row.getAttribute("data-nip")) +
       "&date=" +
       encodeURIComponent(date);
     document.querySelectorAll("#matrix td.selected").forEach(function (c) {

@@ -324,3 +324,16 @@ pub async fn units(ctx: &Ctx<'_>) -> Result<Vec<(String, String)>, Error> {
         })
         .await?)
 }
+
+/// `day` for the employee with this staff id (404 when none is visible to the caller).
+pub async fn day_by_staff_id(ctx: &Ctx<'_>, staff_id: &str, date: NaiveDate) -> Result<Day, Error> {
+    ctx.caller.require(READERS)?;
+    let nip = staff_id.to_owned();
+    let found = ctx
+        .state
+        .db
+        .run(move |conn| org::ids_by_nip(conn, std::slice::from_ref(&nip)))
+        .await?;
+    let (_, id) = found.into_iter().next().ok_or(Error::NotFound)?;
+    day(ctx, &id, date).await
+}

@@ -170,7 +170,10 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (_server, base) =
         start_server(&args.server_bin, &args.database_url, PASSWORD, dir.path()).await;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let hr = sign_in(&client, &base, "hr.pusat").await;
     // Warm the pool and PostgreSQL's caches.
     time(&client, &base, &hr, "/console/review", 20).await;

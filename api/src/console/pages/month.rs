@@ -40,7 +40,6 @@ pub struct Cell {
 
 #[derive(Debug)]
 pub struct MatrixRow {
-    pub id: String,
     pub name: String,
     pub nip: String,
     pub unit: String,
@@ -127,7 +126,6 @@ pub async fn page(
         .rows
         .iter()
         .map(|m| MatrixRow {
-            id: m.employee.id.clone(),
             name: m.employee.name.clone(),
             nip: m.employee.nip.clone(),
             unit: m.unit_name.clone(),
@@ -268,7 +266,8 @@ struct DayFragment {
 
 #[derive(Debug, Deserialize)]
 pub struct DayQuery {
-    employee_id: String,
+    /// The staff id of the row (shorter than an id in a page of 500 rows).
+    nip: String,
     date: NaiveDate,
 }
 
@@ -279,7 +278,7 @@ pub async fn day(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     let lang = user.lang;
-    let d = app::monthly::day(&user.ctx(&state), &query.employee_id, query.date)
+    let d = app::monthly::day_by_staff_id(&user.ctx(&state), &query.nip, query.date)
         .await
         .map_err(|e| ConsoleError::App(e, lang))?;
     let tz: chrono_tz::Tz = d.plan.timezone.parse().unwrap_or(chrono_tz::UTC);
