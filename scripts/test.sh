@@ -3,9 +3,10 @@
 #   system packages   libpq-dev, PostgreSQL's server binaries, curl, python3-venv, Chromium and
 #                     chromium-driver (browser journeys) if missing
 #   postgres          a throwaway cluster on a random loopback port (scripts/lib/postgres.sh)
-#   fmt, clippy       cargo fmt --check; clippy with warnings as errors
+#   fmt               cargo fmt --check
 #   dependency rule   hadir-domain must not depend on diesel, actix-web, rust-s3, image, tokio
-#   build, tests      every test on SQLite + photo folder, then the integration tests again on
+#   build             one build of everything, linted by clippy as it compiles (warnings fail)
+#   tests             every test on SQLite + photo folder, then the integration tests again on
 #                     PostgreSQL + S3
 #   conformance       schemathesis against the running server (scripts/lib/schemathesis.sh)
 # It stops everything it started and deletes its temporary files however it ends: success,
@@ -120,6 +121,14 @@ ensure_system_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# The clippy driver of the toolchain in use.
+clippy_driver() {
+  local driver
+  driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) ||
+    die "clippy-driver not found: install the clippy component (rustup component add clippy)"
+  printf '%s\n' "$driver"
+}
+
 check_toolchain() {
   command -v cargo >/dev/null 2>&1 || die "cargo is not on PATH"
   cargo fmt --version >/dev/null 2>&1 ||
@@ -173,14 +182,18 @@ main() {
   step "cargo fmt"
   run cargo fmt --all -- --check
 
-  step "cargo clippy"
-  run cargo clippy --workspace --all-targets --locked -- -D warnings
-
   step "dependency rule"
   check_dependency_rule
 
-  # One build of everything (tests included) so that the test runs below only run.
-  step "cargo build"
+  # One build of everything (tests included), linted by clippy as it compiles: clippy-driver
+  # wraps rustc for the workspace's own crates, which is all `cargo clippy` does, so the
+  # dependencies are compiled once for the build and the tests instead of a second time in
+  # check mode. Warnings are errors. The variables stay set for the test runs below, so that
+  # they find everything built and compile nothing again.
+  step "cargo build, linted by clippy"
+  RUSTC_WORKSPACE_WRAPPER=$(clippy_driver)
+  CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+  export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
   run cargo build --workspace --all-targets --locked
 
   # HADIR_TEST_POSTGRES_URL stays exported for both runs: some tests need PostgreSQL in each.
@@ -188,9 +201,11 @@ main() {
   run env HADIR_TEST_DB=sqlite HADIR_TEST_PHOTOS=folder \
     cargo test --workspace --locked --no-fail-fast
 
+  # `--workspace --test api` selects the integration tests with the same features as the
+  # build above (`-p hadir-tests` alone would resolve features anew and rebuild hadir-api).
   step "integration tests on postgres + s3"
   run env HADIR_TEST_DB=postgres HADIR_TEST_PHOTOS=s3 \
-    cargo test -p hadir-tests --locked --no-fail-fast
+    cargo test --workspace --test api --locked --no-fail-fast
 
   step "api conformance (schemathesis) on postgres + s3"
   local target
