@@ -10,7 +10,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike as _, NaiveDate, TimeDelta, Utc};
 use hadir_domain::PhotoKey;
-use hadir_domain::checkin::{self, DeviceStatus, DuplicateOf, Evidence, Kind, PreviousFix, Status};
+use hadir_domain::checkin::{
+    self, DeviceStatus, DuplicateOf, Evidence, Kind, PhotoEvidence, PreviousFix, Status,
+};
 use hadir_domain::geofence::{Coordinates, Fix};
 use hadir_domain::plan::{DayPlan, Mode};
 use hadir_storage::repo::attendance::{self as attendance_repo, CorrectionRow, ReportRow};
@@ -183,9 +185,10 @@ pub async fn load(state: &AppState, today: NaiveDate) -> Result<usize, String> {
         );
     }
     let (thresholds, default_tz) = (state.check_in.thresholds(), state.check_in.time_zone());
+    let faces = state.faces.enabled;
     state
         .db
-        .transaction(move |conn| build(conn, &photos, (thresholds, default_tz), today))
+        .transaction(move |conn| build(conn, &photos, (thresholds, default_tz, faces), today))
         .await
         .map_err(|e| format!("loading the demo history: {e}"))
 }
@@ -287,7 +290,7 @@ fn day_of(e: &EmployeeRow, plan: &DayPlan, own_photo: &'static str, cheat_day: b
 fn build(
     conn: &mut DbConnection,
     photos: &HashMap<&'static str, Photo>,
-    (thresholds, default_tz): (checkin::Thresholds, chrono_tz::Tz),
+    (thresholds, default_tz, faces): (checkin::Thresholds, chrono_tz::Tz, bool),
     today: NaiveDate,
 ) -> Result<usize, StorageError> {
     let first = today - TimeDelta::days(HISTORY_DAYS);
@@ -358,6 +361,7 @@ fn build(
                             .duplicate
                             .then_some(DuplicateOf::Colleague { distance: 0 }),
                         outside_window: day.outside_window.clone(),
+                        photo: PhotoEvidence::default(),
                     },
                     &thresholds,
                 );
@@ -401,6 +405,10 @@ fn build(
                 };
                 let codes: Vec<&str> = outcome.flags.iter().map(|f| f.code.as_str()).collect();
                 check_ins::insert(conn, &row, &codes)?;
+                if faces {
+                    // The worker looks at them after the start, as it would at a real peak.
+                    hadir_storage::repo::faces::enqueue(conn, &row.id, row.received_at)?;
+                }
                 stored += 1;
                 last_day.insert(e.id.clone(), date);
                 // Earlier days were reviewed: approved, the cheats rejected.

@@ -9,6 +9,7 @@ pub mod demo_history;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod faces;
 pub mod load;
 pub mod month;
 pub mod photo_links;

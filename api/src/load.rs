@@ -136,6 +136,16 @@ impl UploadGate {
         }
     }
 
+    /// Whether any upload is in flight (background work waits a little for it).
+    #[must_use]
+    pub fn busy(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .total
+            > 0
+    }
+
     /// A place for one more upload by `account`, before its body is read.
     pub fn enter(&self, account: &str) -> Result<UploadPermit, ApiError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);

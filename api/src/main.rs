@@ -153,6 +153,9 @@ async fn serve(settings: &Settings, demo: bool) -> Result<(), startup::StartupEr
             Duration::from_secs(settings.check_ins.sweep_grace_s),
         );
     }
+    if settings.faces.enabled {
+        hadir_api::faces::spawn(state.clone());
+    }
     let app = Application::with_state(settings, state)?;
     tracing::info!(
         address = %format!("http://{}:{}", settings.server.host, app.port()),

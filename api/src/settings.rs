@@ -20,6 +20,7 @@ pub struct Settings {
     pub photos: PhotoSettings,
     pub auth: AuthSettings,
     pub check_ins: CheckInSettings,
+    pub faces: FaceSettings,
     pub plans: PlanSettings,
     pub attendance: AttendanceSettings,
     pub allowance: AllowanceSettings,
@@ -263,6 +264,12 @@ pub struct CheckInSettings {
     /// Check-in uploads the instance reads at once (more: 503): bounds the memory that
     /// stalled or slow uploads can hold.
     pub max_uploads_in_flight: u32,
+    /// A photo whose own capture time (EXIF) is further than this from the check-in's is
+    /// `photo_mismatch` (a gallery photo).
+    pub photo_max_age_minutes: i64,
+    /// A photo whose own position (EXIF GPS) is further than this from the fix is
+    /// `photo_mismatch`.
+    pub photo_max_distance_m: f64,
 }
 
 impl Default for CheckInSettings {
@@ -291,6 +298,48 @@ impl Default for CheckInSettings {
             sweep_grace_s: 3600,
             sweep_interval_s: 900,
             selfie_retention_days: 90,
+            photo_max_age_minutes: 60,
+            photo_max_distance_m: 1000.0,
+        }
+    }
+}
+
+/// Face evidence: the background worker and the thresholds behind `no_face`,
+/// `several_faces` and `face_mismatch`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaceSettings {
+    /// Whether check-ins get face evidence (a job each) and this instance runs the worker.
+    pub enabled: bool,
+    /// A face candidate at or above this score is a face (`BlazeFace`, 0 to 1).
+    pub face_score: f32,
+    /// A face at this distance or more from the enrolled reference is someone else (dlib's
+    /// documented threshold is 0.6).
+    pub match_distance: f32,
+    /// How often an idle worker looks for jobs another instance queued.
+    pub poll_interval_ms: u64,
+    /// A claimed job falls due again this long after its claim if the worker died.
+    pub lease_s: u64,
+    /// Attempts before a job is left `failed` (and reported).
+    pub max_attempts: u32,
+    /// The wait before the first retry; it doubles with each attempt (at most an hour).
+    pub retry_base_s: u64,
+    /// While check-in uploads are in flight the worker waits up to this long before each
+    /// job, so the morning peak keeps its cores.
+    pub peak_yield_ms: u64,
+}
+
+impl Default for FaceSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            face_score: hadir_face::FACE_THRESHOLD,
+            match_distance: hadir_face::SAME_PERSON_DISTANCE,
+            poll_interval_ms: 2000,
+            lease_s: 300,
+            max_attempts: 5,
+            retry_base_s: 10,
+            peak_yield_ms: 2000,
         }
     }
 }
@@ -434,6 +483,8 @@ impl CheckInSettings {
             offline_after: chrono::TimeDelta::seconds(self.offline_after_s),
             offline_window: chrono::TimeDelta::hours(self.offline_window_h),
             duplicate_max_distance: self.duplicate_max_distance,
+            photo_max_age: chrono::TimeDelta::minutes(self.photo_max_age_minutes),
+            photo_max_distance_m: self.photo_max_distance_m,
         }
     }
 
@@ -802,6 +853,52 @@ impl Settings {
             ci.sweep_grace_s >= 60,
             &["check_ins", "sweep_grace_s"],
             "must be at least 60 seconds",
+        );
+        check(
+            (1..=10_080).contains(&ci.photo_max_age_minutes),
+            &["check_ins", "photo_max_age_minutes"],
+            "must be 1 to 10080 minutes",
+        );
+        check(
+            ci.photo_max_distance_m.is_finite() && ci.photo_max_distance_m >= 50.0,
+            &["check_ins", "photo_max_distance_m"],
+            "must be at least 50 metres",
+        );
+        let fs = &self.faces;
+        check(
+            fs.face_score.is_finite() && (0.5..=0.99).contains(&fs.face_score),
+            &["faces", "face_score"],
+            "must be 0.5 to 0.99",
+        );
+        check(
+            fs.match_distance.is_finite() && (0.2..=1.2).contains(&fs.match_distance),
+            &["faces", "match_distance"],
+            "must be 0.2 to 1.2",
+        );
+        check(
+            (100..=600_000).contains(&fs.poll_interval_ms),
+            &["faces", "poll_interval_ms"],
+            "must be 100 to 600000 milliseconds",
+        );
+        check(
+            (1..=86_400).contains(&fs.lease_s),
+            &["faces", "lease_s"],
+            "must be 1 to 86400 seconds",
+        );
+        check(
+            (1..=50).contains(&fs.max_attempts),
+            &["faces", "max_attempts"],
+            "must be 1 to 50",
+        );
+        check(
+            (1..=3600).contains(&fs.retry_base_s),
+            &["faces", "retry_base_s"],
+            "must be 1 to 3600 seconds",
+        );
+        check(
+            fs.peak_yield_ms <= 60_000,
+            &["faces", "peak_yield_ms"],
+            "must be 0 to 60000 milliseconds",
         );
         check(
             (1..=3650).contains(&ci.selfie_retention_days),

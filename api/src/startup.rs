@@ -199,6 +199,8 @@ impl AppState {
             json_limit: settings.server.json_limit_bytes,
             link_expiry: Duration::from_secs(settings.photos.link_expiry_s),
             check_in: Arc::new(settings.check_ins.clone()),
+            faces: Arc::new(settings.faces.clone()),
+            face_wake: Arc::new(tokio::sync::Notify::new()),
             plans: Arc::new(settings.plans.clone()),
             attendance: Arc::new(settings.attendance.clone()),
             console: Arc::new(settings.console.clone()),

@@ -23,6 +23,10 @@ pub struct AppState {
     pub link_expiry: Duration,
     /// Check-in limits and flag thresholds.
     pub check_in: Arc<CheckInSettings>,
+    /// Face evidence: the worker and its thresholds.
+    pub faces: Arc<crate::settings::FaceSettings>,
+    /// Wakes the face worker when a check-in queued a job.
+    pub face_wake: Arc<tokio::sync::Notify>,
     /// The rules rosters and assignments are checked against.
     pub plans: Arc<PlanSettings>,
     /// The web console.

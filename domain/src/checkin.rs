@@ -110,11 +110,19 @@ pub enum FlagCode {
     NewDevice,
     NoAssignment,
     OutsideWindow,
+    /// No face in the selfie (face detection, after the answer).
+    NoFace,
+    /// More than one face in the selfie.
+    SeveralFaces,
+    /// The face is not the employee's enrolled reference.
+    FaceMismatch,
+    /// The photo's own EXIF capture time or position disagrees with the check-in.
+    PhotoMismatch,
 }
 
 impl FlagCode {
     /// Every code, in the order of DOMAIN.md's table.
-    pub const ALL: [FlagCode; 12] = [
+    pub const ALL: [FlagCode; 16] = [
         FlagCode::OutsideGeofence,
         FlagCode::UncertainLocation,
         FlagCode::LowAccuracy,
@@ -127,6 +135,10 @@ impl FlagCode {
         FlagCode::NewDevice,
         FlagCode::NoAssignment,
         FlagCode::OutsideWindow,
+        FlagCode::NoFace,
+        FlagCode::SeveralFaces,
+        FlagCode::FaceMismatch,
+        FlagCode::PhotoMismatch,
     ];
 
     #[must_use]
@@ -144,6 +156,10 @@ impl FlagCode {
             FlagCode::NewDevice => "new_device",
             FlagCode::NoAssignment => "no_assignment",
             FlagCode::OutsideWindow => "outside_window",
+            FlagCode::NoFace => "no_face",
+            FlagCode::SeveralFaces => "several_faces",
+            FlagCode::FaceMismatch => "face_mismatch",
+            FlagCode::PhotoMismatch => "photo_mismatch",
         }
     }
 
@@ -162,9 +178,10 @@ impl FlagCode {
     pub fn weight(self) -> u32 {
         match self {
             FlagCode::MockLocation => 40,
-            FlagCode::SharedDevice | FlagCode::DuplicateSelfie => 35,
-            FlagCode::ImpossibleTravel => 30,
-            FlagCode::OutsideGeofence => 25,
+            FlagCode::SharedDevice | FlagCode::DuplicateSelfie | FlagCode::FaceMismatch => 35,
+            FlagCode::ImpossibleTravel | FlagCode::PhotoMismatch => 30,
+            FlagCode::OutsideGeofence | FlagCode::NoFace => 25,
+            FlagCode::SeveralFaces => 15,
             FlagCode::ClockSkew => 20,
             FlagCode::NewDevice | FlagCode::NoAssignment | FlagCode::OutsideWindow => 10,
             FlagCode::UncertainLocation | FlagCode::LowAccuracy => 5,
@@ -228,6 +245,11 @@ pub struct Thresholds {
     pub offline_window: TimeDelta,
     /// Largest Hamming distance (bits of a 64-bit perceptual hash) that counts as the same selfie.
     pub duplicate_max_distance: u32,
+    /// A photo whose EXIF capture time is further than this from the check-in's capture is
+    /// `photo_mismatch` (a gallery photo).
+    pub photo_max_age: TimeDelta,
+    /// A photo whose EXIF position lies further than this (metres) from the fix likewise.
+    pub photo_max_distance_m: f64,
 }
 
 impl Default for Thresholds {
@@ -240,6 +262,8 @@ impl Default for Thresholds {
             offline_after: TimeDelta::minutes(10),
             offline_window: TimeDelta::hours(12),
             duplicate_max_distance: 10,
+            photo_max_age: TimeDelta::hours(1),
+            photo_max_distance_m: 1_000.0,
         }
     }
 }
@@ -290,6 +314,16 @@ pub struct Evidence {
     pub duplicate: Option<DuplicateOf>,
     /// `Some(explanation)` when the time is outside the schedule's check-in or check-out window.
     pub outside_window: Option<String>,
+    /// What the photo says of itself (EXIF, read before it was stripped).
+    pub photo: PhotoEvidence,
+}
+
+/// When and where the photo says it was taken (its EXIF): a phone camera app's frame has
+/// neither; a photo picked from a gallery often has both.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PhotoEvidence {
+    pub captured_at: Option<DateTime<Utc>>,
+    pub position: Option<Coordinates>,
 }
 
 /// The flags and status of a new check-in, and the instant it counts for.
@@ -475,6 +509,34 @@ pub fn evaluate(e: &Evidence, t: &Thresholds) -> Outcome {
         push(FlagCode::OutsideWindow, why.clone());
     }
 
+    let mut photo = Vec::new();
+    if let Some(taken) = e.photo.captured_at
+        && (taken - e.captured_at).abs() > t.photo_max_age
+    {
+        photo.push(format!(
+            "the photo says it was taken {} but the check-in was captured {} ({} apart)",
+            taken.format("%Y-%m-%d %H:%M UTC"),
+            e.captured_at.format("%Y-%m-%d %H:%M UTC"),
+            describe_duration(taken - e.captured_at)
+        ));
+    }
+    if let Some(at) = e.photo.position {
+        let metres = at.distance_m(&e.position);
+        if metres > t.photo_max_distance_m {
+            photo.push(format!(
+                "the photo says it was taken at {:.5}, {:.5}, {:.1} km from the fix at {:.5},                  {:.5}",
+                at.latitude(),
+                at.longitude(),
+                metres / 1000.0,
+                e.position.latitude(),
+                e.position.longitude()
+            ));
+        }
+    }
+    if !photo.is_empty() {
+        push(FlagCode::PhotoMismatch, photo.join("; "));
+    }
+
     let status = if flags.iter().any(|f| f.code.needs_review()) {
         Status::Flagged
     } else {
@@ -544,6 +606,7 @@ mod tests {
             device: DeviceStatus::Bound,
             duplicate: None,
             outside_window: None,
+            photo: PhotoEvidence::default(),
         }
     }
 
@@ -716,5 +779,40 @@ mod tests {
         let b = PerceptualHash(0xff00_ff00_ff00_ff0f);
         assert_eq!(a.distance(b), 4);
         assert_eq!(PerceptualHash::from_hex(&a.to_hex()).unwrap(), a);
+    }
+
+    #[test]
+    fn a_gallery_photo_whose_exif_disagrees_is_photo_mismatch_with_both_values() {
+        let mut e = evidence(OFFICE.0, OFFICE.1, 10.0);
+        assert!(!codes(&evaluate(&e, &Thresholds::default())).contains(&FlagCode::PhotoMismatch));
+        // Taken a month earlier, 5 km away: one flag naming both.
+        e.photo = PhotoEvidence {
+            captured_at: Some(time("2026-10-02T00:12:00Z")),
+            position: Some(at(OFFICE.0 - 0.045, OFFICE.1)),
+        };
+        let o = evaluate(&e, &Thresholds::default());
+        let flag = o
+            .flags
+            .iter()
+            .find(|f| f.code == FlagCode::PhotoMismatch)
+            .unwrap();
+        assert!(
+            flag.detail.contains("2026-10-02 00:12 UTC"),
+            "{}",
+            flag.detail
+        );
+        assert!(
+            flag.detail.contains("2026-11-02 00:21 UTC"),
+            "{}",
+            flag.detail
+        );
+        assert!(flag.detail.contains("5.0 km"), "{}", flag.detail);
+        assert_eq!(o.status, Status::Flagged);
+        // Within the limits (a minute and 50 m off): nothing.
+        e.photo = PhotoEvidence {
+            captured_at: Some(time("2026-11-02T00:20:09Z")),
+            position: Some(at(OFFICE.0 + 0.000_4, OFFICE.1)),
+        };
+        assert!(!codes(&evaluate(&e, &Thresholds::default())).contains(&FlagCode::PhotoMismatch));
     }
 }

@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod checkin;
 pub mod day;
 pub mod duty;
+pub mod face;
 pub mod geofence;
 pub mod ids;
 pub mod import;

@@ -104,6 +104,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    face_references (employee_id) {
+        employee_id -> Text,
+        embedding -> Text,
+        photo_key -> Text,
+        thumbnail_key -> Text,
+        source -> Text,
+        source_check_in_id -> Nullable<Text>,
+        face_score -> Double,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    face_jobs (check_in_id) {
+        check_in_id -> Text,
+        state -> Text,
+        attempts -> Integer,
+        not_before -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        evidence -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     console_sessions (token_hash) {
         token_hash -> Text,
         session_id -> Text,
@@ -378,6 +406,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttle,
     readiness_probe,
     console_sessions,
+    face_references,
+    face_jobs,
     units,
     offices,
     employees,

@@ -8,6 +8,7 @@ pub mod attendance;
 pub mod caller;
 pub mod duty;
 pub mod error;
+pub mod faces;
 pub mod import;
 pub mod input;
 pub mod monthly;

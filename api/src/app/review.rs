@@ -188,6 +188,10 @@ pub struct CheckInDetail {
     /// The employee's earlier check-ins that were not rejected, newest first (their photos
     /// are what a reviewer compares the selfie with).
     pub earlier: Vec<CheckInRow>,
+    /// The employee's enrolled reference face, shown beside the selfie.
+    pub face_reference: Option<hadir_storage::repo::faces::FaceReferenceRow>,
+    /// The check-in's face job and what it found.
+    pub face_job: Option<hadir_storage::repo::faces::FaceJobRow>,
 }
 
 /// How many earlier check-ins a detail shows.
@@ -238,12 +242,17 @@ pub async fn check_in(ctx: &Ctx<'_>, id: &str) -> Result<CheckInDetail, Error> {
                 .take(usize::try_from(EARLIER).unwrap_or(4))
                 .collect();
                 let place_point = place_point(conn, &row, &employee);
+                let face_reference =
+                    hadir_storage::repo::faces::find_reference(conn, &row.employee_id)?;
+                let face_job = hadir_storage::repo::faces::job_of(conn, &row.id)?;
                 Ok(CheckInDetail {
                     row,
                     review,
                     employee,
                     place_point,
                     earlier,
+                    face_reference,
+                    face_job,
                 })
             } else {
                 Err(StorageError::NotFound)

@@ -14,7 +14,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, TimeDelta, Utc};
 use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
-    self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PreviousFix,
+    self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PhotoEvidence,
+    PreviousFix,
 };
 use hadir_domain::geofence::{Coordinates, Fix};
 use hadir_storage::repo::check_ins::{self, CheckInRow, DeviceBinding, ReviewRow};
@@ -67,6 +68,10 @@ pub struct CheckInView {
     pub status: String,
     pub selfie_url: Option<String>,
     pub review: Option<Value>,
+    /// What the face models found (`pending` until the job ran), in the detail and in the
+    /// answer to a new check-in; `None` in lists, and for check-ins from before face evidence
+    /// or with it turned off.
+    pub face: Option<Value>,
 }
 
 pub(crate) fn utc(t: chrono::NaiveDateTime) -> String {
@@ -126,6 +131,7 @@ impl CheckInView {
             status: row.status.clone(),
             selfie_url,
             review: None,
+            face: None,
         })
     }
 }
@@ -364,11 +370,12 @@ fn number(
 }
 
 /// The parts of a multipart body, read with a limit on the whole body.
-async fn read_parts(
+pub(crate) async fn read_parts(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
     clock: BodyClock,
+    expected: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
     let is_multipart = req
         .headers()
@@ -376,9 +383,7 @@ async fn read_parts(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !is_multipart {
-        return Err(ApiError::UnsupportedMediaType(
-            "the body must be multipart/form-data with the parts `meta` and `selfie`".into(),
-        ));
+        return Err(ApiError::UnsupportedMediaType(expected.to_owned()));
     }
     let too_large = || ApiError::PayloadTooLarge(format!("the body is over {limit} bytes"));
     let declared = req
@@ -576,9 +581,17 @@ pub async fn submit(
         exif_longitude: processed.exif.longitude,
         risk: 0,
     };
+    let photo_evidence = PhotoEvidence {
+        captured_at: exif_captured_at.map(|t| t.and_utc()),
+        position: match (processed.exif.latitude, processed.exif.longitude) {
+            (Some(lat), Some(lon)) => Coordinates::new(lat, lon).ok(),
+            _ => None,
+        },
+    };
     let phash = processed.phash;
     let (emp, cid) = (row.employee_id.clone(), row.client_id.clone());
     let (no_place_reason, outside_window) = (day.no_place_reason, day.outside_window);
+    let face_evidence = state.faces.enabled;
 
     let result = state
         .db
@@ -633,6 +646,7 @@ pub async fn submit(
                     device,
                     duplicate,
                     outside_window,
+                    photo: photo_evidence,
                 },
                 &thresholds,
             );
@@ -643,11 +657,19 @@ pub async fn submit(
             outcome.status.as_str().clone_into(&mut row.status);
             let codes: Vec<&str> = outcome.flags.iter().map(|f| f.code.as_str()).collect();
             check_ins::insert(conn, &row, &codes)?;
+            if face_evidence {
+                hadir_storage::repo::faces::enqueue(conn, &row.id, row.received_at)?;
+            }
             Ok(Stored::Inserted(row))
         })
         .await;
     match result {
-        Ok(Stored::Inserted(row)) => Ok(Submitted::Created(row)),
+        Ok(Stored::Inserted(row)) => {
+            if face_evidence {
+                state.face_wake.notify_one();
+            }
+            Ok(Submitted::Created(row))
+        }
         Ok(Stored::Found(row)) => existing(Some(row), &request_hash)?
             .ok_or_else(|| ApiError::Internal("a found row vanished".into())),
         // Another request with this client id committed between our look and our insert
@@ -711,13 +733,34 @@ fn employee_of(caller: &AuthUser) -> Result<String, ApiError> {
 }
 
 /// The answer for a stored check-in: 201 with `Location` when new, 200 for a retry.
-fn answer(submitted: &Submitted) -> Result<HttpResponse, ApiError> {
+async fn answer(state: &AppState, submitted: &Submitted) -> Result<HttpResponse, ApiError> {
+    let view = submitted_view(state, submitted).await?;
     Ok(match submitted {
         Submitted::Created(row) => HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/check-ins/{}", row.id)))
-            .json(CheckInView::from_row(row, None)?),
-        Submitted::Retried(row) => HttpResponse::Ok().json(CheckInView::from_row(row, None)?),
+            .json(view),
+        Submitted::Retried(_) => HttpResponse::Ok().json(view),
     })
+}
+
+/// The view of a submission, with its face evidence: a new check-in's job waits; a retry
+/// shows where its job stands.
+async fn submitted_view(state: &AppState, submitted: &Submitted) -> Result<CheckInView, ApiError> {
+    let (Submitted::Created(row) | Submitted::Retried(row)) = submitted;
+    let mut view = CheckInView::from_row(row, None)?;
+    view.face = match submitted {
+        Submitted::Created(_) => state.faces.enabled.then(crate::faces::pending),
+        Submitted::Retried(row) => {
+            let id = row.id.clone();
+            state
+                .db
+                .run(move |conn| hadir_storage::repo::faces::job_of(conn, &id))
+                .await?
+                .as_ref()
+                .map(crate::faces::evidence_of)
+        }
+    };
+    Ok(view)
 }
 
 /// `POST /api/v1/check-ins`
@@ -730,7 +773,14 @@ pub async fn create(
     let employee_id = employee_of(&caller)?;
     let _upload = state.uploads.enter(&caller.user_id)?;
     let clock = state.body_deadline.start();
-    let parts = read_parts(&req, payload, state.check_in.max_body_bytes, clock).await?;
+    let parts = read_parts(
+        &req,
+        payload,
+        state.check_in.max_body_bytes,
+        clock,
+        "the body must be multipart/form-data with the parts `meta` and `selfie`",
+    )
+    .await?;
     let mut meta = None;
     let mut selfie = None;
     let mut errors = Vec::new();
@@ -769,7 +819,7 @@ pub async fn create(
     let (Some(meta), Some(selfie)) = (meta, selfie) else {
         return Err(ApiError::Validation(errors));
     };
-    answer(&submit(&state, &employee_id, meta, selfie).await?)
+    answer(&state, &submit(&state, &employee_id, meta, selfie).await?).await
 }
 
 /// One item's result in a batch.
@@ -800,7 +850,14 @@ pub async fn batch(
         .max_body_bytes
         .saturating_mul(state.check_in.max_batch_items);
     let clock = state.body_deadline.start();
-    let parts = read_parts(&req, payload, limit, clock).await?;
+    let parts = read_parts(
+        &req,
+        payload,
+        limit,
+        clock,
+        "the body must be multipart/form-data with `meta` parts and their `selfie.<client_id>` parts",
+    )
+    .await?;
     // A selfie part twice: which one was meant cannot be known.
     let mut seen = std::collections::HashSet::new();
     for (name, _) in &parts {
@@ -857,14 +914,14 @@ pub async fn batch(
         let result = submit(&state, &employee_id, meta, selfie.clone()).await;
         items.push(match result {
             Ok(submitted) => {
-                let (status, row) = match &submitted {
-                    Submitted::Created(row) => (201, row),
-                    Submitted::Retried(row) => (200, row),
+                let status = match &submitted {
+                    Submitted::Created(_) => 201,
+                    Submitted::Retried(_) => 200,
                 };
                 BatchItem {
                     client_id: Some(client_id),
                     status,
-                    check_in: Some(CheckInView::from_row(row, None)?),
+                    check_in: Some(submitted_view(&state, &submitted).await?),
                     problem: None,
                 }
             }
@@ -892,9 +949,21 @@ pub async fn get(
     };
     let detail = crate::app::review::check_in(&ctx, &id).await?;
     let selfie_url = Some(photo_url(&state, &detail.row.photo_key).await?);
+    let mut view =
+        CheckInView::from_row(&detail.row, selfie_url)?.with_review(detail.review.as_ref());
+    view.face = detail.face_job.as_ref().map(crate::faces::evidence_of);
+    if let (Some(face), Some(reference)) = (
+        view.face.as_mut().and_then(Value::as_object_mut),
+        &detail.face_reference,
+    ) {
+        face.insert(
+            "reference_photo_url".into(),
+            Value::String(photo_url(&state, &reference.photo_key).await?),
+        );
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(CheckInView::from_row(&detail.row, selfie_url)?.with_review(detail.review.as_ref())))
+        .json(view))
 }
 
 /// A short-lived link to a stored photo, minted after the caller was authorised: presigned

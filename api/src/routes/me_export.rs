@@ -23,6 +23,8 @@ hadir-data.json   semua catatan tentang Anda, tabel demi tabel (waktu dalam UTC)
 selfies/          foto swafoto setiap presensi (ID presensi sebagai nama berkas)
                   the selfie of each check-in, named by the check-in's id
 attachments/      lampiran permohonan koreksi / the attachments of your corrections
+face/             foto wajah acuan Anda, bila terdaftar (nilai wajahnya ada di hadir-data.json)
+                  your reference face photo, if enrolled (its values are in hadir-data.json)
 
 Swafoto bulan yang telah ditutup lebih dari masa simpan hanya tersisa sebagai gambar kecil.
 Selfies of months closed longer than the retention period remain only as thumbnails.
@@ -80,6 +82,11 @@ pub async fn export(
         .check_ins
         .iter()
         .map(|c| (format!("selfies/{}.jpg", c.id), c.photo_key.clone()))
+        .chain(
+            data.face_reference
+                .iter()
+                .map(|r| ("face/reference.jpg".to_owned(), r.photo_key.clone())),
+        )
         .chain(data.corrections.iter().filter_map(|c| {
             let key = c.attachment_key.clone()?;
             Some((

@@ -2,7 +2,8 @@
 //! contract test compares with `openapi.yaml`, so the two cannot drift apart.
 
 mod attendance;
-mod check_ins;
+pub(crate) mod check_ins;
+mod faces;
 mod health;
 mod import;
 mod me_export;
@@ -57,11 +58,13 @@ routes! {
     "/api/v1/employees" => { get: org::list_employees, post: org::create_employee },
     "/api/v1/employees/import" => { post: import::import_employees },
     "/api/v1/employees/{id}" => { get: org::get_employee, patch: org::update_employee },
+    "/api/v1/employees/{id}/face" => { get: faces::get, put: faces::enrol, delete: faces::remove },
     "/api/v1/check-ins" => { get: review::queue, post: check_ins::create },
     "/api/v1/check-ins/batch" => { post: check_ins::batch },
     "/api/v1/check-ins/review" => { post: review::review_many },
     "/api/v1/check-ins/{id}" => { get: check_ins::get },
     "/api/v1/check-ins/{id}/review" => { post: review::review },
+    "/api/v1/check-ins/{id}/face-reference" => { post: faces::promote },
     "/api/v1/photos" => { get: check_ins::photo },
     "/api/v1/schedules" => { get: plans::list_schedules, post: plans::create_schedule },
     "/api/v1/schedules/{id}" => {

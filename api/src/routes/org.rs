@@ -1479,11 +1479,35 @@ pub async fn update_employee(
                 )?;
                 sessions::revoke_all_for_user(conn, &user.id, now_utc(), "employee deactivated")?;
             }
-            Actor {
+            // Biometric data is kept only for employees: leaving deletes the reference face.
+            let face_removed = if body.active == Some(false) {
+                hadir_storage::repo::faces::delete_reference(conn, &id)?
+            } else {
+                None
+            };
+            let actor = Actor {
                 caller: &caller,
                 request_id: &request_id,
+            };
+            if let Some(old) = &face_removed {
+                crate::audit::record(
+                    conn,
+                    &crate::audit::Entry {
+                        actor: Some(&caller.user_id),
+                        action: "face.removed",
+                        entity: "employee",
+                        entity_id: &id,
+                        before: Some(&serde_json::json!({
+                            "source": old.source,
+                            "photo_key": old.photo_key,
+                        })),
+                        after: Some(&serde_json::json!({ "reason": "employee deactivated" })),
+                        request: Some(&request_id),
+                        subjects: std::slice::from_ref(&id),
+                    },
+                )?;
             }
-            .record(
+            actor.record(
                 conn,
                 "employee.update",
                 "employee",
@@ -1491,7 +1515,7 @@ pub async fn update_employee(
                 Some(&EmployeeView::new(&before, user.as_ref()).with_offices(others_before)),
                 Some(&EmployeeView::new(&after, user.as_ref()).with_offices(others_after.clone())),
             )?;
-            Ok(Ok((after, user, others_after)))
+            Ok(Ok((after, user, others_after, face_removed)))
         })
         .await;
     let result = super::settled(&state, &who, &rid, "employee.update", result, |e| match e {
@@ -1500,9 +1524,15 @@ pub async fn update_employee(
     })
     .await?;
     match result {
-        Ok((row, user, others)) => Ok(
-            HttpResponse::Ok().json(EmployeeView::new(&row, user.as_ref()).with_offices(others))
-        ),
+        Ok((row, user, others, face_removed)) => {
+            if let Some(old) = face_removed {
+                crate::faces::forget_photos(&state, &[&old.photo_key, &old.thumbnail_key]).await;
+            }
+            Ok(
+                HttpResponse::Ok()
+                    .json(EmployeeView::new(&row, user.as_ref()).with_offices(others)),
+            )
+        }
         Err(errors) => Err(ApiError::Validation(errors)),
     }
 }

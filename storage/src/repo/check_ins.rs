@@ -536,5 +536,9 @@ pub fn delete_kind_on(
         .execute(conn)?;
     diesel::delete(check_in_reviews::table.filter(check_in_reviews::check_in_id.eq_any(&ids)))
         .execute(conn)?;
+    diesel::delete(
+        crate::schema::face_jobs::table.filter(crate::schema::face_jobs::check_in_id.eq_any(&ids)),
+    )
+    .execute(conn)?;
     Ok(diesel::delete(check_ins::table.filter(check_ins::id.eq_any(&ids))).execute(conn)?)
 }

@@ -22,6 +22,7 @@ pub mod attendance;
 pub mod audit;
 pub mod check_ins;
 pub mod console;
+pub mod faces;
 pub mod months;
 pub mod org;
 pub mod personal;

@@ -41,6 +41,8 @@ pub struct PersonalData {
     pub manual_entries: Vec<ManualEntryRow>,
     pub corrections: Vec<CorrectionRow>,
     pub daily_reports: Vec<ReportRow>,
+    /// The enrolled reference face (biometric: its 128 values are theirs too).
+    pub face_reference: Option<super::faces::FaceReferenceRow>,
     /// The audit entries that concern them: who read their data, refusals on their behalf.
     pub audit: Vec<AuditRow>,
 }
@@ -80,7 +82,9 @@ pub fn everything_about(
         .order(check_in_reviews::decided_at.asc())
         .select(ReviewRow::as_select())
         .load(conn)?;
+    let face_reference = super::faces::find_reference(conn, employee_id)?;
     Ok(PersonalData {
+        face_reference,
         other_office_ids: employee_offices::table
             .filter(employee_offices::employee_id.eq(employee_id))
             .select(employee_offices::office_id)

@@ -16,6 +16,7 @@ mod console;
 mod contract;
 mod demo;
 mod errors;
+mod faces;
 mod health;
 mod import;
 mod matrix;

@@ -1,0 +1,2 @@
+DROP TABLE face_jobs;
+DROP TABLE face_references;
