@@ -194,6 +194,52 @@ const WORDS: &[(&str, &str, &str)] = &[
         "No place to work that day",
     ),
     ("detail.mock", "lokasi palsu", "mock location"),
+    ("detail.face", "Wajah", "Face"),
+    ("detail.reference", "Wajah acuan", "Reference face"),
+    ("face.faces", "wajah", "face(s)"),
+    (
+        "face.distance",
+        "jarak ke acuan",
+        "distance to the reference",
+    ),
+    (
+        "face.same.under",
+        "orang yang sama di bawah",
+        "same person under",
+    ),
+    ("face.same", "orang yang sama", "same person"),
+    ("face.other", "orang lain", "someone else"),
+    (
+        "face.unmatched",
+        "tidak dicocokkan (bukan tepat satu wajah)",
+        "not matched (not exactly one face)",
+    ),
+    (
+        "face.no.reference",
+        "belum ada wajah acuan: tidak dicocokkan",
+        "no reference enrolled: not matched",
+    ),
+    (
+        "face.failed",
+        "Pemeriksaan wajah gagal",
+        "The face check failed",
+    ),
+    ("face.pending", "Sedang diperiksa…", "Being checked…"),
+    (
+        "face.source.upload",
+        "diunggah HR/admin",
+        "uploaded by HR/admin",
+    ),
+    (
+        "face.source.check_in",
+        "dari presensi yang disetujui",
+        "from an approved check-in",
+    ),
+    (
+        "face.promote",
+        "Jadikan wajah acuan",
+        "Make this the reference face",
+    ),
     (
         "month.title",
         "Rekap kehadiran bulanan",

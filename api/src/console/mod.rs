@@ -60,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/review/bulk", web::post().to(pages::review::bulk))
             .route("/review/{id}", web::get().to(pages::review::detail))
             .route("/review/{id}/decide", web::post().to(pages::review::decide))
+            .route(
+                "/review/{id}/face-reference",
+                web::post().to(pages::review::promote),
+            )
             .route("/inbox", web::get().to(pages::inbox::page))
             .route(
                 "/inbox/corrections/{id}",

@@ -142,13 +142,36 @@ async fn a_reviewer_and_hr_work_the_console_in_a_real_browser() {
     }
     b.shot("bulk-approved").await;
 
-    // The detail: selfie, earlier photos, the map, the flags.
+    // The detail: selfie beside the enrolled reference, earlier photos, the map, the flags
+    // and what the face models found.
     b.goto(&app.url("/console/review")).await;
     let left = queue_ids(&b).await;
+    let waiting = status_of(&app, &hr.access, &left[0]).await;
+    let admin = app.admin().await;
+    let form = reqwest::multipart::Form::new().part(
+        "photo",
+        reqwest::multipart::Part::bytes(hadir_tests::photo("selfie-a-1080x1440.jpg")),
+    );
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/employees/{}/face",
+            waiting["employee_id"].as_str().unwrap()
+        )))
+        .bearer_auth(&admin.access)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    hadir_api::faces::run_job(&app.state, &left[0]).await;
     b.goto(&app.url(&format!("/console/review/{}", left[0])))
         .await;
     b.find("svg.map").await;
     b.find("#selfie").await;
+    b.find("#reference").await;
+    let face = b.find("#face").await.text().await.unwrap();
+    assert!(face.contains("wajah"), "{face}");
     b.shot("detail").await;
 
     // The month of the check-ins still waiting: codes, a day behind a cell, the XLSX.

@@ -306,3 +306,77 @@ async fn a_decision_in_the_console_follows_the_api_rules_and_is_audited_alike() 
         .unwrap();
     assert!(!reads["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_detail_shows_the_face_evidence_beside_the_reference_and_promotes_a_selfie() {
+    let w = crate::org::world().await;
+    let app = &w.app;
+    let budi = w
+        .employee(1, &w.dinas_a, Some(&w.office_a), "employee", None)
+        .await;
+    let budi_id = budi["id"].as_str().unwrap().to_owned();
+    let tokens = w.login(1).await;
+    let far = (CIMAHI.0 - 0.018, CIMAHI.1);
+    let check_in: Value = app
+        .post_check_in(
+            &tokens.access,
+            &meta_at(far.0, far.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = check_in["id"].as_str().unwrap().to_owned();
+    let admin = sign_in(app, "admin", ADMIN_PASSWORD).await.unwrap();
+    let detail_path = format!("/console/review/{id}");
+    let before = get(app, &admin, &detail_path).await.text().await.unwrap();
+    assert!(before.contains("id=\"face\""), "{before}");
+    assert!(
+        before.contains("Sedang diperiksa"),
+        "pending until the job ran"
+    );
+    hadir_api::faces::drain(&app.state, "console-test")
+        .await
+        .unwrap();
+    let after = get(app, &admin, &detail_path).await.text().await.unwrap();
+    assert!(
+        after.contains("1 wajah (0.9") && after.contains("belum ada wajah acuan"),
+        "one face, its score, and no reference yet: {after}"
+    );
+    assert!(!after.contains("id=\"promote\""), "not approved yet");
+    // Approved, it can become the reference; then the reference shows beside the selfie.
+    let path = format!("/console/review/{id}/decide");
+    let csrf = admin.csrf.clone();
+    let res = post(
+        app,
+        &admin,
+        &path,
+        &[
+            ("decision", "approve"),
+            ("note", "dinas luar"),
+            ("csrf", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let approved = get(app, &admin, &detail_path).await.text().await.unwrap();
+    assert!(approved.contains("id=\"promote\""), "{approved}");
+    let promote = format!("/console/review/{id}/face-reference");
+    let res = post(app, &admin, &promote, &[]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let res = post(app, &admin, &promote, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let enrolled = get(app, &admin, &detail_path).await.text().await.unwrap();
+    assert!(
+        enrolled.contains("id=\"reference\"") && enrolled.contains("dari presensi yang disetujui"),
+        "{enrolled}"
+    );
+    let res = app
+        .get(
+            &format!("/api/v1/employees/{budi_id}/face"),
+            &w.admin.access,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -201,6 +201,69 @@ struct DetailPage {
     flags: Vec<FlagView>,
     review: Option<ReviewRow>,
     decidable: bool,
+    /// What the face models found, in one line.
+    face: Option<String>,
+    /// The enrolled reference photo and where it came from.
+    reference: Option<(String, String)>,
+    /// Whether the caller may make this selfie the employee's reference.
+    promotable: bool,
+}
+
+/// The face evidence of a check-in in one line for the reviewer: the faces' scores, the
+/// distance to the reference against its threshold, or why there is none.
+fn face_line(evidence: &serde_json::Value, lang: Lang) -> String {
+    let num = |v: &serde_json::Value| {
+        v.as_f64()
+            .map_or_else(|| "-".to_owned(), |x| format!("{x:.2}"))
+    };
+    match evidence["state"].as_str() {
+        Some("done") => {
+            let threshold = evidence["face_threshold"].as_f64().unwrap_or(0.75);
+            let faces: Vec<String> = evidence["faces"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|f| f["score"].as_f64().is_some_and(|s| s >= threshold))
+                        .map(|f| num(&f["score"]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let found = format!(
+                "{} {} ({} {})",
+                faces.len(),
+                lang.t("face.faces"),
+                if faces.is_empty() {
+                    "-".to_owned()
+                } else {
+                    faces.join(", ")
+                },
+                format_args!("≥ {threshold:.2}"),
+            );
+            let m = &evidence["match"];
+            let matched = match (m["reference"].as_str(), m["distance"].as_f64()) {
+                (Some("enrolled"), Some(d)) => format!(
+                    "{} {d:.2} ({} {}) · {}",
+                    lang.t("face.distance"),
+                    lang.t("face.same.under"),
+                    num(&m["threshold"]),
+                    if m["same_person"] == true {
+                        lang.t("face.same")
+                    } else {
+                        lang.t("face.other")
+                    }
+                ),
+                (Some("enrolled"), None) => lang.t("face.unmatched").to_owned(),
+                _ => lang.t("face.no.reference").to_owned(),
+            };
+            format!("{found} · {matched}")
+        }
+        Some("failed") => format!(
+            "{}: {}",
+            lang.t("face.failed"),
+            evidence["error"].as_str().unwrap_or("-")
+        ),
+        _ => lang.t("face.pending").to_owned(),
+    }
 }
 
 /// `GET /console/review/{id}`: the check-in with its selfie beside the earlier ones, the map
@@ -227,6 +290,23 @@ pub async fn detail(
             })
         });
     let decidable = r.status == "flagged" && app::review::REVIEWERS.contains(&user.caller.role);
+    let promotable = r.status == "approved"
+        && r.photo_key != r.thumbnail_key
+        && app::review::REVIEWERS.contains(&user.caller.role);
+    let face = d
+        .face_job
+        .as_ref()
+        .map(|job| face_line(&crate::faces::evidence_of(job), lang));
+    let reference = d.face_reference.as_ref().map(|f| {
+        (
+            photo(&state, &f.photo_key),
+            match f.source.as_str() {
+                "check_in" => lang.t("face.source.check_in"),
+                _ => lang.t("face.source.upload"),
+            }
+            .to_owned(),
+        )
+    });
     let page = DetailPage {
         layout: user.layout("review"),
         id: r.id.clone(),
@@ -262,6 +342,9 @@ pub async fn detail(
         flags: flags_of(r, lang),
         review: d.review.clone(),
         decidable,
+        face,
+        reference,
+        promotable,
     };
     Ok(html(StatusCode::OK, page.render()))
 }
@@ -381,4 +464,27 @@ pub async fn bulk(
         }
         .render(),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// `POST /console/review/{id}/face-reference`: the approved selfie becomes the reference.
+pub async fn promote(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: ConsoleUser,
+    id: web::Path<String>,
+    web::Form(form): web::Form<CsrfForm>,
+) -> Result<HttpResponse, ConsoleError> {
+    user.check_csrf(&req, form.csrf.as_deref())?;
+    let lang = user.lang;
+    let id = app::input::parse_id(&id).map_err(|e| ConsoleError::App(e, lang))?;
+    app::faces::promote(&user.ctx(&state), &id)
+        .await
+        .map_err(|e| ConsoleError::App(e, lang))?;
+    Ok(see_other(&format!("/console/review/{id}?notice=reference")))
 }
