@@ -153,7 +153,7 @@ async fn serve(settings: &Settings, demo: bool) -> Result<(), startup::StartupEr
             Duration::from_secs(settings.check_ins.sweep_grace_s),
         );
     }
-    if settings.faces.enabled {
+    if settings.faces.enabled && settings.faces.worker {
         hadir_api::faces::spawn(state.clone());
     }
     let app = Application::with_state(settings, state)?;

@@ -309,8 +309,11 @@ impl Default for CheckInSettings {
 #[derive(Debug, Deserialize, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaceSettings {
-    /// Whether check-ins get face evidence (a job each) and this instance runs the worker.
+    /// Whether check-ins get face evidence (a face job each).
     pub enabled: bool,
+    /// Whether this instance runs the face worker (with `enabled`): several instances share
+    /// the queue; an operator may keep the work off the instances that answer the phones.
+    pub worker: bool,
     /// A face candidate at or above this score is a face (`BlazeFace`, 0 to 1).
     pub face_score: f32,
     /// A face at this distance or more from the enrolled reference is someone else (dlib's
@@ -333,6 +336,7 @@ impl Default for FaceSettings {
     fn default() -> Self {
         Self {
             enabled: true,
+            worker: true,
             face_score: hadir_face::FACE_THRESHOLD,
             match_distance: hadir_face::SAME_PERSON_DISTANCE,
             poll_interval_ms: 2000,

@@ -90,7 +90,16 @@ impl Drop for Server {
 
 /// Starts `hadir` with JSON logs on a free port; returns once it listens.
 fn start(dir: &std::path::Path) -> Server {
-    let mut child = hadir(dir)
+    start_with(dir, &[])
+}
+
+/// `start` with more settings.
+fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+    let mut cmd = hadir(dir);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let mut child = cmd
         .env("HADIR__SERVER__PORT", "0")
         .env("HADIR__LOG__FORMAT", "json")
         .stdout(Stdio::piped())
@@ -264,4 +273,201 @@ fn hadir_export_writes_a_months_csv_and_xlsx_and_names_a_bad_month() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("month"));
+}
+
+/// The face jobs of the database in `dir`: `(check_in_id, state, attempts, claimed_by)`.
+fn face_jobs(dir: &std::path::Path) -> Vec<(String, String, i32, Option<String>)> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Integer, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Job {
+        #[diesel(sql_type = Text)]
+        check_in_id: String,
+        #[diesel(sql_type = Text)]
+        state: String,
+        #[diesel(sql_type = Integer)]
+        attempts: i32,
+        #[diesel(sql_type = Nullable<Text>)]
+        claimed_by: Option<String>,
+    }
+    let path = dir.join("data/hadir.sqlite3");
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    diesel::sql_query("PRAGMA busy_timeout = 5000")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(
+        "SELECT check_in_id, state, attempts, claimed_by FROM face_jobs ORDER BY check_in_id",
+    )
+    .load::<Job>(&mut conn)
+    .unwrap()
+    .into_iter()
+    .map(|j| (j.check_in_id, j.state, j.attempts, j.claimed_by))
+    .collect()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/photos")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn face_jobs_cut_off_by_a_kill_are_finished_after_the_restart() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    // An instance that answers check-ins but runs no face worker: the jobs wait.
+    let server = start_with(dir.path(), &[("HADIR__FACES__WORKER", "false")]);
+    let password = server
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .unwrap()
+        .to_owned();
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let client = reqwest::Client::new();
+    let token = |body: Value| body["access_token"].as_str().unwrap().to_owned();
+    let login = |username: &str, password: &str| {
+        client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+    };
+    let admin = token(
+        login("admin", &password)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let created = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let unit = created(
+        post("/api/v1/units", json!({"name": "Diskominfo"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let office = created(
+        post(
+            "/api/v1/offices",
+            json!({"name": "Kantor", "unit_id": unit, "latitude": -6.872_183,
+                   "longitude": 107.542_038, "radius_m": 100, "timezone": "Asia/Jakarta"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    created(
+        post(
+            "/api/v1/employees",
+            json!({"nip": "198503122010011001", "name": "Budi", "unit_id": unit,
+                   "position": "Analis", "echelon": "staff", "office_id": office,
+                   "username": "budi", "password": "sandi-yang-panjang", "role": "employee"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let budi = token(
+        login("budi", "sandi-yang-panjang")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    let photos = [
+        "selfie-a-480x640.jpg",
+        "selfie-b-480x640.jpg",
+        "not-a-face-cat-480x640.jpg",
+        "selfie-a-1080x1440.jpg",
+        "selfie-a-resaved-360x480-q60.jpg",
+        "not-a-face-coffee-480x640.png",
+    ];
+    for (k, name) in photos.iter().enumerate() {
+        let meta = json!({
+            "client_id": uuid::Uuid::new_v4().to_string(),
+            "kind": if k % 2 == 0 { "in" } else { "out" },
+            "captured_at": chrono::Utc::now().to_rfc3339(),
+            "latitude": -6.872_183, "longitude": 107.542_038, "accuracy_m": 10.0,
+            "is_mock": false,
+        });
+        let form = reqwest::multipart::Form::new()
+            .part("meta", reqwest::multipart::Part::text(meta.to_string()))
+            .part("selfie", reqwest::multipart::Part::bytes(fixture(name)));
+        let res = client
+            .post(format!("{base}/api/v1/check-ins"))
+            .bearer_auth(&budi)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{name}");
+    }
+    drop(server);
+    let jobs = face_jobs(dir.path());
+    assert_eq!(jobs.len(), photos.len(), "one job per check-in");
+    assert!(jobs.iter().all(|j| j.1 == "pending" && j.2 == 0));
+
+    // A worker starts, and is killed (SIGKILL) while it holds a job.
+    let mut server = start_with(dir.path(), &[("HADIR__FACES__LEASE_S", "1")]);
+    let started = Instant::now();
+    let cut = loop {
+        let jobs = face_jobs(dir.path());
+        if let Some(held) = jobs.iter().find(|j| j.1 == "pending" && j.3.is_some()) {
+            server.child.kill().unwrap();
+            server.child.wait().unwrap();
+            break held.0.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_mins(1),
+            "no job was claimed: {jobs:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    drop(server);
+    let after_kill = face_jobs(dir.path());
+    let held = after_kill.iter().find(|j| j.0 == cut).unwrap();
+    assert_eq!(held.1, "pending", "the killed worker never finished it");
+
+    // After the restart every job is done, the cut-off one in a second attempt.
+    let _server = start_with(dir.path(), &[("HADIR__FACES__LEASE_S", "1")]);
+    let started = Instant::now();
+    loop {
+        let jobs = face_jobs(dir.path());
+        if jobs.iter().all(|j| j.1 == "done") {
+            for job in &jobs {
+                assert!(job.2 >= 1, "{job:?}");
+                if job.0 == cut {
+                    assert_eq!(job.2, 2, "claimed before the kill and after: {job:?}");
+                }
+            }
+            break;
+        }
+        assert!(
+            jobs.iter().all(|j| j.1 != "failed"),
+            "a job failed: {jobs:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_mins(2),
+            "not finished: {jobs:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
