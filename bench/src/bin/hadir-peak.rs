@@ -398,9 +398,16 @@ async fn main() {
     } else {
         "480x640".to_owned()
     };
+    let (jobs_db, _) = Database::connect_and_migrate(
+        DatabaseUrl::parse(&database_url).unwrap_or_else(|e| panic!("{e}")),
+        &DbOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("database: {e}"));
+    let mut backlog = Vec::new();
     for (round, concurrency) in args.concurrency.iter().enumerate() {
         let kind = if round % 2 == 0 { "in" } else { "out" };
         let r = check_in_round(&load, *concurrency, kind).await;
+        backlog.push(face_jobs(&jobs_db).await);
         println!(
             "| {backend} | {mix} | {concurrency} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} |",
             r.latencies.len(),
@@ -412,5 +419,31 @@ async fn main() {
             peak_rss_mib(pid),
         );
     }
+    // The face evidence the peak left behind: how long until every job is done.
+    let after_peak = Instant::now();
+    let (pending_at_end, _) = face_jobs(&jobs_db).await;
+    let (pending, failed) = loop {
+        let (pending, failed) = face_jobs(&jobs_db).await;
+        if pending == 0 || after_peak.elapsed() > Duration::from_mins(30) {
+            break (pending, failed);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let caught_up = after_peak.elapsed().as_secs_f64();
+    eprintln!(
+        "face jobs pending after each round: {backlog:?}; {pending_at_end} at the end of the \
+         peak, all done {caught_up:.1} s later ({:.1} jobs/s on {} cores); still pending \
+         {pending}, failed {failed}; server peak RSS {:.0} MiB",
+        pending_at_end as f64 / caught_up,
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        peak_rss_mib(pid),
+    );
     drop(server);
+}
+
+/// Face jobs pending and failed.
+async fn face_jobs(db: &Database) -> (i64, i64) {
+    db.run(hadir_storage::repo::faces::counts)
+        .await
+        .unwrap_or_else(|e| panic!("face jobs: {e}"))
 }
