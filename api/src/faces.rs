@@ -205,7 +205,7 @@ pub async fn run_job(state: &AppState, check_in_id: &str) -> JobOutcome {
         }
     };
     let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-    let result = if attempts > state.faces.max_attempts {
+    let result: Result<Vec<&'static str>, String> = if attempts > state.faces.max_attempts {
         Err(format!(
             "gave up after {} attempts (the last one did not finish: {})",
             state.faces.max_attempts,
@@ -214,14 +214,31 @@ pub async fn run_job(state: &AppState, check_in_id: &str) -> JobOutcome {
     } else {
         examine(state, check_in_id).await
     };
-    match result {
-        Ok(()) => JobOutcome::Done,
+    let outcome = match result {
+        Ok(added) => {
+            for code in added {
+                state.metrics.flag(code);
+            }
+            JobOutcome::Done
+        }
         Err(error) => record_failure(state, check_in_id, attempts, &error).await,
-    }
+    };
+    state
+        .metrics
+        .face_jobs
+        .get_or_create(&crate::metrics::OutcomeLabels {
+            outcome: match outcome {
+                JobOutcome::Done => "done",
+                JobOutcome::Retrying => "retrying",
+                JobOutcome::Failed => "failed",
+            },
+        })
+        .inc();
+    outcome
 }
 
-/// Looks at the check-in's selfie and records what was found.
-async fn examine(state: &AppState, check_in_id: &str) -> Result<(), String> {
+/// Looks at the check-in's selfie and records what was found: the codes of the flags it added.
+async fn examine(state: &AppState, check_in_id: &str) -> Result<Vec<&'static str>, String> {
     let id = check_in_id.to_owned();
     let (row, reference) = state
         .db
@@ -258,13 +275,15 @@ async fn examine(state: &AppState, check_in_id: &str) -> Result<(), String> {
         distance,
     };
     let added = face_flags(&finding, &t);
+    let codes: Vec<&'static str> = added.iter().map(|f| f.code.as_str()).collect();
     let evidence = evidence_json(&analysis, distance, reference_embedding.is_some(), t);
     let id = check_in_id.to_owned();
     state
         .db
         .transaction(move |conn| record_finding(conn, &id, &evidence, &added))
         .await
-        .map_err(|e| format!("database: {e}"))
+        .map_err(|e| format!("database: {e}"))?;
+    Ok(codes)
 }
 
 /// Writes the evidence and flags on the check-in, completes the job, and audits a change of

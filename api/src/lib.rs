@@ -11,6 +11,7 @@ pub mod export;
 pub mod extract;
 pub mod faces;
 pub mod load;
+pub mod metrics;
 pub mod month;
 pub mod photo_links;
 pub mod planning;

@@ -25,6 +25,7 @@ pub struct Settings {
     pub attendance: AttendanceSettings,
     pub allowance: AllowanceSettings,
     pub console: ConsoleSettings,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
     /// The first account's password (`HADIR_ADMIN_PASSWORD`), used only when the database has
     /// no account yet.
@@ -302,6 +303,15 @@ impl Default for CheckInSettings {
             photo_max_distance_m: 1000.0,
         }
     }
+}
+
+/// `GET /metrics`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A token Prometheus sends as `Authorization: Bearer ...` (its `bearer_token`); unset,
+    /// only an admin's access token reads the metrics.
+    pub scrape_token: Option<SecretString>,
 }
 
 /// Face evidence: the background worker and the thresholds behind `no_face`,
@@ -867,6 +877,14 @@ impl Settings {
             ci.photo_max_distance_m.is_finite() && ci.photo_max_distance_m >= 50.0,
             &["check_ins", "photo_max_distance_m"],
             "must be at least 50 metres",
+        );
+        check(
+            self.metrics
+                .scrape_token
+                .as_ref()
+                .is_none_or(|t| t.expose_secret().len() >= 32),
+            &["metrics", "scrape_token"],
+            "must be at least 32 characters",
         );
         let fs = &self.faces;
         check(

@@ -174,8 +174,19 @@ async fn bootstrap_admin(
 impl AppState {
     /// Connects everything the handlers need.
     pub async fn init(settings: &Settings) -> Result<Self, StartupError> {
-        let db = connect_database(settings).await?;
-        let photos = photo_store(settings)?;
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        let observed = metrics.clone();
+        let db = connect_database(settings)
+            .await?
+            .with_acquire_observer(Arc::new(move |waited, got| {
+                observed.db_acquire.observe(waited.as_secs_f64());
+                if !got {
+                    observed.db_acquire_failures.inc();
+                }
+            }));
+        let photos: Arc<dyn hadir_domain::PhotoStore> = Arc::new(
+            crate::metrics::MeteredStore::new(photo_store(settings)?, metrics.clone()),
+        );
         let secret = match &settings.auth.jwt_secret {
             Some(s) => s.expose_secret().as_bytes().to_vec(),
             None => db
@@ -199,6 +210,8 @@ impl AppState {
             json_limit: settings.server.json_limit_bytes,
             link_expiry: Duration::from_secs(settings.photos.link_expiry_s),
             check_in: Arc::new(settings.check_ins.clone()),
+            metrics,
+            metrics_token: settings.metrics.scrape_token.clone(),
             faces: Arc::new(settings.faces.clone()),
             face_wake: Arc::new(tokio::sync::Notify::new()),
             plans: Arc::new(settings.plans.clone()),

@@ -23,6 +23,10 @@ pub struct AppState {
     pub link_expiry: Duration,
     /// Check-in limits and flag thresholds.
     pub check_in: Arc<CheckInSettings>,
+    /// Counters, histograms and gauges for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The token Prometheus may scrape `/metrics` with (besides an admin's).
+    pub metrics_token: Option<secrecy::SecretString>,
     /// Face evidence: the worker and its thresholds.
     pub faces: Arc<crate::settings::FaceSettings>,
     /// Wakes the face worker when a check-in queued a job.

@@ -114,6 +114,17 @@ pub async fn sweep(state: &AppState, grace: Duration) -> Result<SweepReport, Api
             }
         }
     }
+    for (outcome, n) in [
+        ("examined", report.examined),
+        ("deleted", report.deleted),
+        ("reduced", report.reduced),
+    ] {
+        state
+            .metrics
+            .sweep
+            .get_or_create(&crate::metrics::OutcomeLabels { outcome })
+            .inc_by(u64::try_from(n).unwrap_or(0));
+    }
     Ok(report)
 }
 

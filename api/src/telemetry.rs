@@ -129,7 +129,20 @@ pub async fn request_context(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     let status = res.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(state) = res
+        .request()
+        .app_data::<actix_web::web::Data<crate::AppState>>()
+    {
+        let route = res.request().match_pattern();
+        state.metrics.request(
+            res.request().method().as_str(),
+            route.as_deref().unwrap_or("unmatched"),
+            status,
+            elapsed,
+        );
+    }
+    let ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(status, ms, "request failed");

@@ -218,7 +218,12 @@ pub struct Database {
     write_lock: Option<Arc<Mutex<()>>>,
     /// This process's id among the instances sharing the database (readiness writes under it).
     instance_id: String,
+    /// Told how long each connection took to come out of the pool, and whether it came.
+    acquire_observer: Option<AcquireObserver>,
 }
+
+/// What [`Database::with_acquire_observer`] calls after each wait for a pooled connection.
+pub type AcquireObserver = Arc<dyn Fn(std::time::Duration, bool) + Send + Sync>;
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -258,12 +263,27 @@ impl Database {
             backend,
             write_lock,
             instance_id: uuid::Uuid::new_v4().to_string(),
+            acquire_observer: None,
         })
     }
 
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same database, telling `observer` of every wait for a pooled connection.
+    #[must_use]
+    pub fn with_acquire_observer(mut self, observer: AcquireObserver) -> Self {
+        self.acquire_observer = Some(observer);
+        self
+    }
+
+    /// The pool's connections now: `(open, idle)`.
+    #[must_use]
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, in the caller's span.
@@ -274,9 +294,15 @@ impl Database {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let observer = self.acquire_observer.clone();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get()?;
+            let waiting = std::time::Instant::now();
+            let conn = pool.get();
+            if let Some(observe) = &observer {
+                observe(waiting.elapsed(), conn.is_ok());
+            }
+            let mut conn = conn?;
             f(&mut conn)
         })
         .await

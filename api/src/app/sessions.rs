@@ -33,6 +33,22 @@ pub async fn authenticate(
     username: &str,
     password: String,
 ) -> Result<UserRow, Error> {
+    let result = check_credentials(state, request, username, password).await;
+    state.metrics.login(match &result {
+        Ok(_) => "ok",
+        Err(Error::Unauthorized(_)) => "failed",
+        Err(Error::TooManyRequests(..)) => "throttled",
+        Err(_) => "error",
+    });
+    result
+}
+
+async fn check_credentials(
+    state: &AppState,
+    request: &RequestId,
+    username: &str,
+    password: String,
+) -> Result<UserRow, Error> {
     let username = username.trim().to_ascii_lowercase();
     let keys = Keys::new(&username, request.client_addr.as_deref());
     if let Verdict::Wait(after) = state.login_throttle.check(&state.db, &keys).await? {

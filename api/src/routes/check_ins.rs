@@ -492,12 +492,14 @@ pub async fn submit(
     }
 
     let limits = state.check_in.pipeline();
+    let decoding = std::time::Instant::now();
     let processed: ProcessedSelfie = state
         .cpu
         .run_image(pixels, move || selfie::process(&selfie_bytes, &limits))
         .await
         .map_err(cpu_error)?
         .map_err(|e| selfie_error(&e))?;
+    state.metrics.stage("decode", decoding);
 
     let thresholds = state.check_in.thresholds();
     let received_at = now_utc().and_utc();
@@ -529,6 +531,7 @@ pub async fn submit(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let thumbnail_key = PhotoKey::new(format!("thumbs/{stem}.jpg"))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let storing = std::time::Instant::now();
     state
         .photos
         .put(&photo_key, processed.jpeg, "image/jpeg")
@@ -537,6 +540,7 @@ pub async fn submit(
         .photos
         .put(&thumbnail_key, processed.thumbnail, "image/jpeg")
         .await?;
+    state.metrics.stage("store", storing);
 
     let lookback = TimeDelta::days(state.check_in.duplicate_lookback_days);
     let local_date = day.date;
@@ -593,6 +597,7 @@ pub async fn submit(
     let (no_place_reason, outside_window) = (day.no_place_reason, day.outside_window);
     let face_evidence = state.faces.enabled;
 
+    let writing = std::time::Instant::now();
     let result = state
         .db
         .transaction(move |conn| {
@@ -665,6 +670,10 @@ pub async fn submit(
         .await;
     match result {
         Ok(Stored::Inserted(row)) => {
+            state.metrics.stage("database", writing);
+            for flag in serde_json::from_str::<Vec<Flag>>(&row.flags_json).unwrap_or_default() {
+                state.metrics.flag(flag.code.as_str());
+            }
             if face_evidence {
                 state.face_wake.notify_one();
             }

@@ -42,6 +42,7 @@ routes! {
     "/healthz" => { get: health::healthz },
     "/readyz" => { get: health::readyz },
     "/openapi.yaml" => { get: health::openapi },
+    "/metrics" => { get: health::metrics },
     "/api/v1/auth/login" => { post: session::login },
     "/api/v1/auth/refresh" => { post: session::refresh },
     "/api/v1/auth/logout" => { post: session::logout },

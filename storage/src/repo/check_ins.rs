@@ -513,6 +513,14 @@ pub fn reduce_selfies(
     Ok(reduced)
 }
 
+/// How many check-ins wait for review.
+pub fn count_flagged(conn: &mut DbConnection) -> Result<i64, StorageError> {
+    Ok(check_ins::table
+        .filter(check_ins::status.eq("flagged"))
+        .count()
+        .get_result(conn)?)
+}
+
 /// How many check-ins are stored at all.
 pub fn count_all(conn: &mut DbConnection) -> Result<i64, StorageError> {
     Ok(check_ins::table.count().get_result(conn)?)

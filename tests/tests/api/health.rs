@@ -174,3 +174,71 @@ async fn every_answer_is_nosniff_and_no_authenticated_answer_is_stored() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_answer_an_admin_or_the_scrape_token_and_count_what_happened() {
+    const SCRAPE: &str = "scrape-token-for-the-tests-0123456789";
+    let app = TestApp::spawn_with(hadir_tests::TestDb::fresh(), |s| {
+        s.metrics.scrape_token = Some(secrecy::SecretString::from(SCRAPE));
+    })
+    .await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let staff = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    // Before anything: no token, a wrong one, an employee's: 401.
+    let scrape = |token: Option<&str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    for token in [None, Some("wrong"), Some(staff.tokens.access.as_str())] {
+        let res = scrape(token).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{token:?}");
+    }
+    // A failed login, a check-in 2 km away (flagged), an unknown path.
+    let res = app.login("budi", "not-the-password").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let far = hadir_tests::meta_at(hadir_tests::CIMAHI.0 - 0.018, hadir_tests::CIMAHI.1, 10.0);
+    let res = app
+        .post_check_in(
+            &staff.tokens.access,
+            &far,
+            hadir_tests::photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.get("/no/such/path", &admin.access).await;
+
+    for token in [SCRAPE, admin.access.as_str()] {
+        let res = scrape(Some(token)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/openmetrics-text")
+        );
+        let text = res.text().await.unwrap();
+        for line in [
+            "hadir_http_requests_total{method=\"POST\",route=\"/api/v1/check-ins\",status=\"201\"} 1",
+            "hadir_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1",
+            "hadir_flags_raised_total{code=\"outside_geofence\"} 1",
+            "hadir_logins_total{outcome=\"failed\"} 1",
+            "hadir_review_backlog 1",
+            "hadir_face_jobs_pending 1",
+        ] {
+            assert!(text.contains(line), "{line} not in:\n{text}");
+        }
+        for series in [
+            "hadir_check_in_stage_duration_seconds_count{stage=\"decode\"} 1",
+            "hadir_check_in_stage_duration_seconds_count{stage=\"database\"} 1",
+            "hadir_photo_store_duration_seconds_count{op=\"put\",outcome=\"ok\"}",
+            "hadir_db_pool_wait_seconds_count",
+            "hadir_db_pool_connections",
+        ] {
+            assert!(text.contains(series), "{series} not in:\n{text}");
+        }
+    }
+}
