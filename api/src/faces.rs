@@ -417,20 +417,30 @@ async fn record_failure(
 }
 
 /// Runs the worker until the process ends: drains due jobs, then waits for a new check-in or
-/// the poll interval. While check-in uploads are in flight it waits a little before each job
-/// (up to `peak_yield_ms`), so the morning peak keeps its cores and the evidence catches up
-/// after.
+/// the poll interval. While check-in uploads are in flight it takes one job at a time and
+/// waits a little before each (up to `peak_yield_ms`), so the morning peak keeps its cores and
+/// the evidence catches up after, several jobs at once.
 pub fn spawn(state: AppState) {
     let worker = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
     tokio::spawn(async move {
+        // Loaded at start-up, not in the middle of the first morning peak.
+        if let Err(e) = models().await {
+            tracing::error!(error = %e, "the face models did not load; face jobs will fail");
+        }
         let poll = Duration::from_millis(state.faces.poll_interval_ms);
+        // Outside a peak, a few jobs at once: one's photo downloads while another's faces are
+        // looked for (the CPU pool still bounds the image work to the cores).
+        let batch = i64::try_from(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get) * 2,
+        )
+        .unwrap_or(4);
         loop {
             yield_to_uploads(&state).await;
-            match claim(&state, &worker, 1).await {
+            let take = if state.uploads.busy() { 1 } else { batch };
+            match claim(&state, &worker, take).await {
                 Ok(claimed) if !claimed.is_empty() => {
-                    for id in claimed {
-                        run_job(&state, &id).await;
-                    }
+                    futures_util::future::join_all(claimed.iter().map(|id| run_job(&state, id)))
+                        .await;
                     continue;
                 }
                 Ok(_) => {}

@@ -197,10 +197,10 @@ pub fn months(
             continue;
         };
         let planner = planning::Planner::new(&book, e, rules.default_tz)?;
-        let grace = planner.grace_minutes();
         let mut days = Vec::with_capacity(31);
         for date in first.iter_days().take_while(|d| *d <= last) {
             let plan = planner.day(date)?;
+            let grace = planner.grace_minutes(date);
             let key = (e.id.clone(), date);
             let status = day::day_status_as_of(
                 &DayFacts {

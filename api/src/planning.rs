@@ -135,6 +135,8 @@ pub struct Planner<'a> {
     book: &'a PlanBook,
     employee: &'a EmployeeRow,
     schedule: Option<Schedule>,
+    /// The schedule's earlier rules: each up to its last day (included), the earliest first.
+    earlier: Vec<(NaiveDate, Schedule)>,
     offices: Vec<Place>,
     home: Option<Place>,
     tz: Tz,
@@ -146,10 +148,21 @@ impl<'a> Planner<'a> {
         employee: &'a EmployeeRow,
         default_tz: Tz,
     ) -> Result<Self, ApiError> {
+        let current = book.schedule_of(employee);
+        let earlier = current
+            .map(|s| {
+                book.versions_of(s)
+                    .iter()
+                    .map(|v| Ok((v.valid_until, schedule(&v.applied_to(s))?)))
+                    .collect::<Result<Vec<_>, ApiError>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         Ok(Self {
             book,
             employee,
-            schedule: book.schedule_of(employee).map(schedule).transpose()?,
+            earlier,
+            schedule: current.map(schedule).transpose()?,
             offices: book
                 .offices_of(employee)
                 .into_iter()
@@ -160,10 +173,19 @@ impl<'a> Planner<'a> {
         })
     }
 
-    /// The grace period of the employee's schedule, in minutes.
+    /// The schedule's rules on `date`: the earlier version covering it, else the current.
+    fn schedule_on(&self, date: NaiveDate) -> Option<&Schedule> {
+        self.earlier
+            .iter()
+            .find(|(until, _)| date <= *until)
+            .map(|(_, s)| s)
+            .or(self.schedule.as_ref())
+    }
+
+    /// The grace period of the employee's schedule on `date`, in minutes.
     #[must_use]
-    pub fn grace_minutes(&self) -> u32 {
-        self.schedule.as_ref().map_or(0, |s| s.grace_minutes)
+    pub fn grace_minutes(&self, date: NaiveDate) -> u32 {
+        self.schedule_on(date).map_or(0, |s| s.grace_minutes)
     }
 
     /// The plan of `date`.
@@ -176,7 +198,7 @@ impl<'a> Planner<'a> {
         Ok(plan::resolve(&DayInputs {
             date,
             timezone: self.tz,
-            schedule: self.schedule.as_ref(),
+            schedule: self.schedule_on(date),
             holiday: self.book.holidays.get(&date).map(|h| h.name.as_str()),
             leave: self
                 .book

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use hadir_storage::repo::{check_ins, months, org};
+use hadir_storage::repo::{check_ins, leases, months, org};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,7 +25,14 @@ pub struct SweepReport {
     pub reduced: usize,
     /// Login throttle keys forgotten (no failure for `auth.login_forget_after_s`).
     pub throttle_keys_forgotten: usize,
+    /// Another instance was sweeping: this one did nothing.
+    pub skipped: bool,
 }
+
+/// The lease the sweeping instance holds (one at a time, across instances).
+const LEASE: &str = "sweeper";
+/// Longer than any sweep; a sweeper that dies lets another take over after it.
+const LEASE_FOR: TimeDelta = TimeDelta::minutes(30);
 
 /// Reduces the selfies of months closed longer ago than `check_ins.selfie_retention_days` to
 /// their thumbnails (the full-size objects are then swept as unreferenced). Audited per close.
@@ -83,6 +90,35 @@ async fn retention(state: &AppState) -> Result<usize, ApiError> {
 /// Applies the selfie retention, then deletes every object under [`PREFIXES`] older than
 /// `grace` that no check-in refers to.
 pub async fn sweep(state: &AppState, grace: Duration) -> Result<SweepReport, ApiError> {
+    let holder = state.db.instance_id().to_owned();
+    let me = holder.clone();
+    let taken = state
+        .db
+        .run(move |conn| {
+            let now = hadir_storage::now_utc();
+            leases::acquire(conn, LEASE, &me, now, now + LEASE_FOR)
+        })
+        .await?;
+    if !taken {
+        tracing::info!("another instance is sweeping; this one skips");
+        return Ok(SweepReport {
+            skipped: true,
+            ..SweepReport::default()
+        });
+    }
+    let result = sweep_held(state, grace).await;
+    let me = holder.clone();
+    if let Err(e) = state
+        .db
+        .run(move |conn| leases::release(conn, LEASE, &me))
+        .await
+    {
+        tracing::warn!(error = %e, "the sweeper's lease was not given back; it runs out");
+    }
+    result
+}
+
+async fn sweep_held(state: &AppState, grace: Duration) -> Result<SweepReport, ApiError> {
     let cutoff = Utc::now() - TimeDelta::from_std(grace).unwrap_or(TimeDelta::hours(1));
     let mut report = SweepReport {
         reduced: retention(state).await?,

@@ -425,8 +425,19 @@ async fn face_jobs_cut_off_by_a_kill_are_finished_after_the_restart() {
     assert_eq!(jobs.len(), photos.len(), "one job per check-in");
     assert!(jobs.iter().all(|j| j.1 == "pending" && j.2 == 0));
 
-    // A worker starts, and is killed (SIGKILL) while it holds a job.
-    let mut server = start_with(dir.path(), &[("HADIR__FACES__LEASE_S", "1")]);
+    // A worker starts, and is killed (SIGKILL) while it holds a job: watched from the
+    // process's start, without waiting for it to say it listens.
+    let mut server = Server {
+        child: hadir(dir.path())
+            .env("HADIR__SERVER__PORT", "0")
+            .env("HADIR__FACES__LEASE_S", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+        stdout: String::new(),
+        port: 0,
+    };
     let started = Instant::now();
     let cut = loop {
         let jobs = face_jobs(dir.path());

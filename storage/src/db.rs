@@ -272,6 +272,12 @@ impl Database {
         self.backend
     }
 
+    /// This process's id among the instances sharing the database.
+    #[must_use]
+    pub fn instance_id(&self) -> &str {
+        &self.instance_id
+    }
+
     /// The same database, telling `observer` of every wait for a pooled connection.
     #[must_use]
     pub fn with_acquire_observer(mut self, observer: AcquireObserver) -> Self {

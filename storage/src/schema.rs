@@ -144,6 +144,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        until -> Timestamp,
+    }
+}
+
+diesel::table! {
     readiness_probe (instance_id) {
         instance_id -> Text,
         checked_at -> Timestamp,
@@ -231,6 +239,20 @@ diesel::table! {
         is_default -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schedule_versions (id) {
+        id -> Text,
+        schedule_id -> Text,
+        valid_until -> Date,
+        days_json -> Text,
+        grace_minutes -> Integer,
+        check_in_opens_before_minutes -> Integer,
+        check_out_closes_after_minutes -> Integer,
+        overrides_json -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -405,6 +427,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_subjects,
     login_throttle,
     readiness_probe,
+    leases,
     console_sessions,
     face_references,
     face_jobs,
@@ -419,6 +442,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     check_ins,
     schedules,
+    schedule_versions,
     holidays,
     rosters,
     assignments,

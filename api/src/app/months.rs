@@ -61,7 +61,7 @@ pub async fn close(
         closed_by: Some(ctx.caller.user_id.clone()),
         closed_at: now_utc(),
     };
-    let (stored, caller, request) = (row.clone(), ctx.caller.clone(), ctx.request.clone());
+    let (mut stored, caller, request) = (row.clone(), ctx.caller.clone(), ctx.request.clone());
     let result = ctx
         .state
         .db
@@ -71,6 +71,9 @@ pub async fn close(
             {
                 return Err(StorageError::MissingReference("unit_id".into()));
             }
+            months::lock_month(conn, &stored.month, months::MonthLock::Close)?;
+            // Closed when the changes in flight have committed (the lock waited for them).
+            stored.closed_at = now_utc();
             months::insert(conn, &stored)?;
             Actor {
                 caller: &caller,
@@ -83,11 +86,12 @@ pub async fn close(
                 &stored.month,
                 None,
                 Some(&close_json(&stored)),
-            )
+            )?;
+            Ok(stored)
         })
         .await;
     match result {
-        Ok(()) => Ok(row),
+        Ok(stored) => Ok(stored),
         Err(StorageError::MissingReference(_)) => Err(Error::field("unit_id", "no such unit")),
         Err(StorageError::Duplicate(_)) => Err(Error::Conflict(format!(
             "{} is already closed{}",
@@ -122,6 +126,7 @@ pub async fn reopen(
     ctx.state
         .db
         .transaction(move |conn| {
+            months::lock_month(conn, &key, months::MonthLock::Close)?;
             let close = months::of_month(conn, &key)?
                 .into_iter()
                 .find(|c| c.unit_id == unit_id)

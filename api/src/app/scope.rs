@@ -145,7 +145,9 @@ pub fn month_closed(
     unit_id: &str,
     date: NaiveDate,
 ) -> Result<bool, StorageError> {
-    let closes = months::of_month(conn, &date.format("%Y-%m").to_string())?;
+    let month = date.format("%Y-%m").to_string();
+    months::lock_month(conn, &month, months::MonthLock::Change)?;
+    let closes = months::of_month(conn, &month)?;
     if closes.is_empty() {
         return Ok(false);
     }

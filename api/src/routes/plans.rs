@@ -130,6 +130,10 @@ pub struct SchedulePatch {
     pub overrides: Option<Vec<ScheduleOverride>>,
     #[serde(default, deserialize_with = "present")]
     pub is_default: Option<bool>,
+    /// The first day the changed hours, grace or windows apply (`YYYY-MM-DD`; default today,
+    /// in the organisation's time zone). The days before it keep the rules they had.
+    #[serde(default, deserialize_with = "present")]
+    pub valid_from: Option<String>,
 }
 
 fn minutes(field: &str, value: i32, max: i32, errors: &mut Vec<FieldError>) -> i32 {
@@ -288,9 +292,28 @@ pub async fn update_schedule(
     if let Some(o) = &body.overrides {
         check_overrides(o, &mut errors);
     }
+    let today = Utc::now()
+        .with_timezone(&state.check_in.time_zone())
+        .date_naive();
+    let valid_from = match body.valid_from.as_deref() {
+        None => today,
+        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d").unwrap_or_else(|_| {
+            errors.push(FieldError::new(
+                "valid_from",
+                "must be a date as YYYY-MM-DD",
+            ));
+            today
+        }),
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    // The rules days are read by: changing them starts a new version from `valid_from`.
+    let rules_change = body.days.is_some()
+        || body.grace_minutes.is_some()
+        || body.check_in_opens_before_minutes.is_some()
+        || body.check_out_closes_after_minutes.is_some()
+        || body.overrides.is_some();
     let changes = ScheduleChanges {
         name,
         days_json: body.days.as_ref().map(json).transpose()?,
@@ -305,6 +328,31 @@ pub async fn update_schedule(
         .db
         .transaction(move |conn| {
             let before = repo::find_schedule(conn, &id)?;
+            if rules_change {
+                let month = valid_from.format("%Y-%m").to_string();
+                hadir_storage::repo::months::lock_month(
+                    conn,
+                    &month,
+                    hadir_storage::repo::months::MonthLock::Change,
+                )?;
+                if !hadir_storage::repo::months::of_month(conn, &month)?.is_empty() {
+                    return Err(StorageError::Conflict(format!(
+                        "{month} is closed (for the organisation or a unit): a change to the \
+                         schedule's hours takes effect from a day of an open month (valid_from)"
+                    )));
+                }
+                if let Some(until) = repo::last_version_until(conn, &id)?
+                    && until >= valid_from
+                {
+                    return Err(StorageError::Conflict(format!(
+                        "an earlier change already holds the days up to {until}: valid_from \
+                         must come after it"
+                    )));
+                }
+                if let Some(until) = valid_from.pred_opt() {
+                    repo::insert_schedule_version(conn, &before, until)?;
+                }
+            }
             let after = repo::update_schedule(conn, &id, &changes)?;
             Actor {
                 caller: &caller,

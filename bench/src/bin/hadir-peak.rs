@@ -55,6 +55,10 @@ struct Args {
     /// Where the fixtures are.
     #[arg(long, default_value = "tests/fixtures/photos")]
     fixtures: PathBuf,
+    /// More settings for the server, as `HADIR__SECTION__KEY=value` (repeatable): to compare
+    /// runs with a feature on and off.
+    #[arg(long = "server-env")]
+    server_env: Vec<String>,
 }
 
 const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
@@ -269,6 +273,12 @@ async fn main() {
             dir.path().join("photos").display().to_string(),
         ),
     ];
+    for pair in &args.server_env {
+        let (key, value) = pair
+            .split_once('=')
+            .unwrap_or_else(|| panic!("--server-env {pair}: KEY=value"));
+        env.push((key.to_owned(), value.to_owned()));
+    }
     let _s3 = args.s3_bin.as_ref().map(|bin| {
         let s3_port = free_port();
         let child = Command::new(bin)

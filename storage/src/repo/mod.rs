@@ -23,6 +23,7 @@ pub mod audit;
 pub mod check_ins;
 pub mod console;
 pub mod faces;
+pub mod leases;
 pub mod months;
 pub mod org;
 pub mod personal;

@@ -18,6 +18,39 @@ pub struct MonthCloseRow {
     pub closed_at: NaiveDateTime,
 }
 
+/// How a transaction holds a month until it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonthLock {
+    /// A change inside the month, checked against its closes: many at once.
+    Change,
+    /// Closing or reopening it: alone, after the changes in flight commit.
+    Close,
+}
+
+/// Holds `month` (`YYYY-MM`) until the transaction ends, so that a change checked against the
+/// month's closes and a close of the month are serialised across instances: a change never
+/// lands in a month closed after its check. PostgreSQL: a transaction-scoped advisory lock,
+/// shared for changes, exclusive for closes. SQLite: its single writer already serialises them.
+pub fn lock_month(
+    conn: &mut DbConnection,
+    month: &str,
+    how: MonthLock,
+) -> Result<(), StorageError> {
+    use diesel::sql_types::BigInt;
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(());
+    };
+    // One key per month, in a key space of its own ("HADM" in the high half).
+    let digits: i64 = month.replace('-', "").parse().unwrap_or(0);
+    let key = (0x4841_444D_i64 << 32) | digits;
+    let sql = match how {
+        MonthLock::Change => "SELECT pg_advisory_xact_lock_shared($1)",
+        MonthLock::Close => "SELECT pg_advisory_xact_lock($1)",
+    };
+    diesel::sql_query(sql).bind::<BigInt, _>(key).execute(pg)?;
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConnection, row: &MonthCloseRow) -> Result<(), StorageError> {
     diesel::insert_into(month_closes::table)
         .values(row)

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 
 use crate::repo::org::{EmployeeRow, OfficeRow, UnitRow};
 use crate::schema::{
-    assignments, employee_offices, employees, holidays, leaves, offices, rosters, schedules, units,
+    assignments, employee_offices, employees, holidays, leaves, offices, rosters,
+    schedule_versions, schedules, units,
 };
 use crate::{DbConnection, StorageError};
 
@@ -26,6 +27,69 @@ pub struct ScheduleRow {
     pub is_default: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// What a schedule said up to `valid_until` (included), before a change.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = schedule_versions)]
+pub struct ScheduleVersionRow {
+    pub id: String,
+    pub schedule_id: String,
+    pub valid_until: NaiveDate,
+    pub days_json: String,
+    pub grace_minutes: i32,
+    pub check_in_opens_before_minutes: i32,
+    pub check_out_closes_after_minutes: i32,
+    pub overrides_json: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl ScheduleVersionRow {
+    /// The schedule as it read up to `valid_until`: the current row with the version's rules.
+    #[must_use]
+    pub fn applied_to(&self, current: &ScheduleRow) -> ScheduleRow {
+        ScheduleRow {
+            days_json: self.days_json.clone(),
+            grace_minutes: self.grace_minutes,
+            check_in_opens_before_minutes: self.check_in_opens_before_minutes,
+            check_out_closes_after_minutes: self.check_out_closes_after_minutes,
+            overrides_json: self.overrides_json.clone(),
+            ..current.clone()
+        }
+    }
+}
+
+/// Keeps `before`'s rules for the days up to `valid_until`, ahead of a change.
+pub fn insert_schedule_version(
+    conn: &mut DbConnection,
+    before: &ScheduleRow,
+    valid_until: NaiveDate,
+) -> Result<(), StorageError> {
+    diesel::insert_into(schedule_versions::table)
+        .values(&ScheduleVersionRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            schedule_id: before.id.clone(),
+            valid_until,
+            days_json: before.days_json.clone(),
+            grace_minutes: before.grace_minutes,
+            check_in_opens_before_minutes: before.check_in_opens_before_minutes,
+            check_out_closes_after_minutes: before.check_out_closes_after_minutes,
+            overrides_json: before.overrides_json.clone(),
+            created_at: crate::now_utc(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The last day an earlier version of the schedule covers, if it has one.
+pub fn last_version_until(
+    conn: &mut DbConnection,
+    schedule_id: &str,
+) -> Result<Option<NaiveDate>, StorageError> {
+    Ok(schedule_versions::table
+        .filter(schedule_versions::schedule_id.eq(schedule_id))
+        .select(diesel::dsl::max(schedule_versions::valid_until))
+        .first(conn)?)
 }
 
 #[derive(Clone, Debug, Default, AsChangeset)]
@@ -197,6 +261,8 @@ pub fn schedule_in_use(conn: &mut DbConnection, id: &str) -> Result<bool, Storag
 }
 
 pub fn delete_schedule(conn: &mut DbConnection, id: &str) -> Result<(), StorageError> {
+    diesel::delete(schedule_versions::table.filter(schedule_versions::schedule_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(schedules::table.find(id)).execute(conn)?;
     Ok(())
 }
@@ -476,6 +542,9 @@ pub struct PlanBook {
     pub employees: Vec<EmployeeRow>,
     pub units: HashMap<String, UnitRow>,
     pub schedules: HashMap<String, ScheduleRow>,
+    /// Earlier rules of the schedules that cover days of the book, by schedule, the earliest
+    /// first.
+    pub schedule_versions: HashMap<String, Vec<ScheduleVersionRow>>,
     pub default_schedule: Option<String>,
     /// Active offices by id: primary, additional and assigned ones.
     pub offices: HashMap<String, OfficeRow>,
@@ -509,6 +578,15 @@ impl PlanBook {
         self.default_schedule
             .as_ref()
             .and_then(|id| self.schedules.get(id))
+    }
+
+    /// The earlier versions of `schedule` the book holds (each the rules up to its
+    /// `valid_until`), the earliest first.
+    #[must_use]
+    pub fn versions_of(&self, schedule: &ScheduleRow) -> &[ScheduleVersionRow] {
+        self.schedule_versions
+            .get(&schedule.id)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The leave of `employee_id` covering `date`.
@@ -573,6 +651,21 @@ pub fn load_book(
         .values()
         .find(|s| s.is_default)
         .map(|s| s.id.clone());
+    let mut schedule_versions: HashMap<String, Vec<ScheduleVersionRow>> = HashMap::new();
+    for v in schedule_versions::table
+        .filter(schedule_versions::valid_until.ge(from))
+        .order((
+            schedule_versions::schedule_id.asc(),
+            schedule_versions::valid_until.asc(),
+        ))
+        .select(ScheduleVersionRow::as_select())
+        .load::<ScheduleVersionRow>(conn)?
+    {
+        schedule_versions
+            .entry(v.schedule_id.clone())
+            .or_default()
+            .push(v);
+    }
     let offices = offices::table
         .filter(offices::active.eq(true))
         .select(OfficeRow::as_select())
@@ -604,6 +697,7 @@ pub fn load_book(
         employees,
         units,
         schedules,
+        schedule_versions,
         default_schedule,
         offices,
         other_offices,

@@ -338,3 +338,78 @@ async fn a_month_comes_out_as_written_by_hand_in_json_csv_and_xlsx() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_changed_after_a_close_leaves_the_closed_month_as_it_was() {
+    let w = world().await;
+    let (hr, budi, _) = october(&w).await;
+    let app = &w.app;
+    let t = &w.admin.access;
+    let sheet = || async {
+        let res = app
+            .get("/api/v1/attendance/monthly?month=2026-10", &hr.access)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        by_nip(&body)[&crate::org::nip(3)].clone()
+    };
+    let before = sheet().await;
+    assert_eq!(before["codes"][1], "TL2", "Fri 2: 31 minutes late");
+    let res = post(app, t, "/api/v1/months/2026-10/close", &json!({})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let schedules: Value = app.get("/api/v1/schedules", t).await.json().await.unwrap();
+    let id = schedules["items"][0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/schedules/{id}");
+    let later = json!({"start": "08:30", "end": "16:00"});
+    let week = json!({"mon": later, "tue": later, "wed": later, "thu": later, "fri": later});
+    // From a day of the closed month: refused.
+    let res = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(t),
+            Some(&json!({"days": week, "valid_from": "2026-10-15"})),
+        )
+        .await;
+    problem(res, StatusCode::CONFLICT).await;
+    // From today: the closed October still reads as it did, and so after a reopen.
+    let res = app
+        .request(Method::PATCH, &path, Some(t), Some(&json!({"days": week})))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(sheet().await["codes"], before["codes"]);
+    let res = post(
+        app,
+        t,
+        "/api/v1/months/2026-10/reopen",
+        &json!({"reason": "koreksi rekap"}),
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(
+        sheet().await["codes"],
+        before["codes"],
+        "October keeps its 07:30 start"
+    );
+    // A second change may not reach back over the first one's days.
+    let res = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(t),
+            Some(&json!({"grace_minutes": 15, "valid_from": "2026-11-01"})),
+        )
+        .await;
+    problem(res, StatusCode::CONFLICT).await;
+    // A rename is not a new version and is never refused.
+    let res = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(t),
+            Some(&json!({"name": "ASN baru"})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let _ = budi;
+}
