@@ -48,6 +48,40 @@ pub fn peak_rss_mib(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// The CPU time (user + system) process `pid` has used so far, from `/proc/<pid>/stat`.
+#[must_use]
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let total = ticks(11) + ticks(12);
+    // The kernel's clock ticks are 100 per second on Linux.
+    Duration::from_millis(total * 10)
+}
+
+/// The median time of a bare decode of `bytes` (`image::load_from_memory`), over `n` runs.
+#[must_use]
+pub fn bare_decode(bytes: &[u8], n: usize) -> Duration {
+    let mut times: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let img = image::load_from_memory(bytes).map(|i| i.width());
+            std::hint::black_box(img.ok());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
 /// The `p`th percentile of sorted latencies, in milliseconds.
 #[must_use]
 pub fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -34,6 +34,8 @@ pub enum Screen {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// The driver's address, for the Chrome `DevTools` commands it forwards.
+    driver_url: String,
     shots: PathBuf,
     taken: usize,
     pub downloads: tempfile::TempDir,
@@ -142,6 +144,7 @@ impl Browser {
                     return Self {
                         client,
                         driver,
+                        driver_url: url.clone(),
                         shots,
                         taken: 0,
                         downloads,
@@ -230,6 +233,60 @@ impl Browser {
         panic!("the page never showed {what}: {}", self.text().await);
     }
 
+    /// Runs a Chrome `DevTools` command on the page (`Emulation.setGeolocationOverride`,
+    /// `Network.emulateNetworkConditions`, `Browser.setPermission`...), through the driver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .expect("the session id")
+            .expect("a session");
+        let res = reqwest::Client::new()
+            .post(format!(
+                "{}/session/{session}/goog/cdp/execute",
+                self.driver_url
+            ))
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{cmd}: {status} {body}");
+        body["value"].clone()
+    }
+
+    /// Puts the phone at `(latitude, longitude)` with `accuracy_m`.
+    pub async fn set_location(&self, latitude: f64, longitude: f64, accuracy_m: f64) {
+        self.cdp(
+            "Emulation.setGeolocationOverride",
+            json!({"latitude": latitude, "longitude": longitude, "accuracy": accuracy_m}),
+        )
+        .await;
+    }
+
+    /// Grants (`granted`) or refuses (`denied`) `permission` (`geolocation`, `camera`) to
+    /// `origin`.
+    pub async fn set_permission(&self, origin: &str, permission: &str, setting: &str) {
+        self.cdp(
+            "Browser.setPermission",
+            json!({"origin": origin, "permission": {"name": permission}, "setting": setting}),
+        )
+        .await;
+    }
+
+    /// Takes the network away (`true`) or gives it back.
+    pub async fn set_offline(&self, offline: bool) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": offline, "latency": 0, "downloadThroughput": -1,
+                   "uploadThroughput": -1}),
+        )
+        .await;
+    }
+
     /// The files downloaded so far, waiting up to 10 s for one ending in `ext`.
     pub async fn download(&self, ext: &str) -> PathBuf {
         for _ in 0..100 {
@@ -254,4 +311,55 @@ impl Drop for Browser {
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
     }
+}
+
+/// Writes `photo` (any image) as a one-frame 480x640 `y4m` video, the fake camera's input
+/// (`--use-file-for-fake-video-capture`); Chromium plays it in a loop.
+#[expect(
+    clippy::many_single_char_names,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the colour formulas' names; values clamped to 0..=255 before the cast"
+)]
+pub fn fake_camera(photo: &[u8], path: &Path) {
+    let img = image::load_from_memory(photo)
+        .expect("a fixture photo")
+        .resize_exact(480, 640, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+    let (w, h) = (480usize, 640usize);
+    let mut y_plane = vec![0u8; w * h];
+    let mut u_plane = vec![0u8; (w / 2) * (h / 2)];
+    let mut v_plane = vec![0u8; (w / 2) * (h / 2)];
+    let luma = |p: &image::Rgb<u8>| {
+        let [r, g, b] = p.0.map(f64::from);
+        (16.0 + 0.257 * r + 0.504 * g + 0.098 * b)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    };
+    for (x, y, p) in img.enumerate_pixels() {
+        y_plane[y as usize * w + x as usize] = luma(p);
+    }
+    for cy in 0..h / 2 {
+        for cx in 0..w / 2 {
+            let (mut r, mut g, mut b) = (0.0, 0.0, 0.0);
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                #[expect(clippy::cast_possible_truncation, reason = "480 and 640 fit a u32")]
+                let p = img.get_pixel((cx * 2 + dx) as u32, (cy * 2 + dy) as u32).0;
+                r += f64::from(p[0]) / 4.0;
+                g += f64::from(p[1]) / 4.0;
+                b += f64::from(p[2]) / 4.0;
+            }
+            u_plane[cy * (w / 2) + cx] = (128.0 - 0.148 * r - 0.291 * g + 0.439 * b)
+                .round()
+                .clamp(0.0, 255.0) as u8;
+            v_plane[cy * (w / 2) + cx] = (128.0 + 0.439 * r - 0.368 * g - 0.071 * b)
+                .round()
+                .clamp(0.0, 255.0) as u8;
+        }
+    }
+    let mut out = b"YUV4MPEG2 W480 H640 F10:1 Ip A1:1 C420\nFRAME\n".to_vec();
+    out.extend_from_slice(&y_plane);
+    out.extend_from_slice(&u_plane);
+    out.extend_from_slice(&v_plane);
+    std::fs::write(path, out).expect("the fake camera's file");
 }

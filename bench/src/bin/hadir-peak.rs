@@ -26,7 +26,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
-use hadir_bench::{Proc, free_port, peak_rss_mib, percentile};
+use hadir_bench::{Proc, bare_decode, cpu_time, free_port, peak_rss_mib, percentile};
 use hadir_storage::repo::org::{self, EmployeeRow, OfficeRow, UnitRow};
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{Database, DatabaseUrl, DbOptions, now_utc};
@@ -392,9 +392,9 @@ async fn main() {
         (None, Some(_)) => "SQLite + S3",
     };
     println!(
-        "| store | selfies | concurrency | check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MiB |"
+        "| store | selfies | concurrency | check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MiB | server CPU ms / check-in | bare decode ms | ratio |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let load = Load {
         client,
         base,
@@ -416,10 +416,16 @@ async fn main() {
     let mut backlog = Vec::new();
     for (round, concurrency) in args.concurrency.iter().enumerate() {
         let kind = if round % 2 == 0 { "in" } else { "out" };
+        let cpu_before = cpu_time(pid);
         let r = check_in_round(&load, *concurrency, kind).await;
+        let cpu_ms = cpu_time(pid).saturating_sub(cpu_before).as_secs_f64() * 1000.0
+            / r.latencies.len().max(1) as f64;
+        // The bare decode of the same selfie, measured now, on this machine: the ratio holds
+        // from one machine to the next.
+        let decode_ms = bare_decode(&load.small, 200).as_secs_f64() * 1000.0;
         backlog.push(face_jobs(&jobs_db).await);
         println!(
-            "| {backend} | {mix} | {concurrency} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} |",
+            "| {backend} | {mix} | {concurrency} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} | {cpu_ms:.2} | {decode_ms:.2} | {:.1}x |",
             r.latencies.len(),
             r.latencies.len() as f64 / r.wall.as_secs_f64(),
             percentile(&r.latencies, 50.0),
@@ -427,6 +433,7 @@ async fn main() {
             percentile(&r.latencies, 99.0),
             r.errors,
             peak_rss_mib(pid),
+            cpu_ms / decode_ms,
         );
     }
     // The face evidence the peak left behind: how long until every job is done.
