@@ -13,6 +13,7 @@ pub mod faces;
 pub mod load;
 pub mod metrics;
 pub mod month;
+pub mod phone;
 pub mod photo_links;
 pub mod planning;
 pub mod routes;

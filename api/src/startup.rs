@@ -315,6 +315,7 @@ impl Application {
                 )
                 .configure(routes::configure)
                 .configure(crate::console::configure)
+                .configure(crate::phone::configure)
                 .default_service(web::to(routes::route_not_found))
                 .wrap(ErrorHandlers::new().default_handler(to_problem))
                 .wrap(from_fn(telemetry::request_context))

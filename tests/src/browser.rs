@@ -185,8 +185,23 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Clicks `css` once it is shown and enabled (a screen that is still appearing is not
+    /// yet clickable).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("click");
+        let mut last = None;
+        for _ in 0..50 {
+            let element = self.find(css).await;
+            if element.is_displayed().await.unwrap_or(false)
+                && element.is_enabled().await.unwrap_or(false)
+            {
+                match element.click().await {
+                    Ok(()) => return,
+                    Err(e) => last = Some(e),
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never became clickable: {last:?}");
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

@@ -24,6 +24,7 @@ mod matrix;
 mod migrations;
 mod monthly;
 mod org;
+mod phone;
 mod photo_store;
 mod plans;
 mod privacy;
