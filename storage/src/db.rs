@@ -350,7 +350,16 @@ impl Database {
                 let _guard = lock
                     .as_ref()
                     .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-                Ok(conn.transaction(|conn| f(conn).map_err(TxError::Inner)))
+                Ok(conn.transaction(|conn| {
+                    if matches!(conn, DbConnection::Sqlite(_)) {
+                        // Take SQLite's write lock now, waiting up to the busy timeout, as
+                        // `BEGIN IMMEDIATE` would: a deferred transaction that read first and
+                        // writes later fails at once with SQLITE_BUSY when another process
+                        // (a second instance on the same file) wrote in between.
+                        conn.batch_execute("DELETE FROM leases WHERE 0")?;
+                    }
+                    f(conn).map_err(TxError::Inner)
+                }))
             })
             .await;
         match result {

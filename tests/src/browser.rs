@@ -189,7 +189,7 @@ impl Browser {
     /// yet clickable).
     pub async fn click(&self, css: &str) {
         let mut last = None;
-        for _ in 0..50 {
+        for _ in 0..150 {
             let element = self.find(css).await;
             if element.is_displayed().await.unwrap_or(false)
                 && element.is_enabled().await.unwrap_or(false)
@@ -246,6 +246,22 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the page never showed {what}: {}", self.text().await);
+    }
+
+    /// Waits until `check` holds for the text of the element `css` (an htmx swap or a key
+    /// handler may land a moment after the action that caused it); the text it last saw.
+    pub async fn wait_element_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if check(&last) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never showed the text expected; it last read {last:?}");
     }
 
     /// Runs a Chrome `DevTools` command on the page (`Emulation.setGeolocationOverride`,

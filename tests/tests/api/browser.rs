@@ -131,8 +131,8 @@ async fn a_reviewer_and_hr_work_the_console_in_a_real_browser() {
         "the second selected is not HR's own either"
     );
     b.keys(&format!("{} j ", "j".repeat(skip))).await;
-    let count = b.find("#selected-count").await.text().await.unwrap();
-    assert_eq!(count, "2");
+    b.wait_element_text("#selected-count", |count| count == "2")
+        .await;
     b.shot("two-selected").await;
     b.click("#bulk-approve").await;
     let done = b.find("#bulk-decided").await.text().await.unwrap();
@@ -247,8 +247,10 @@ async fn a_reviewer_and_hr_work_the_console_in_a_real_browser() {
         "#row-{in_month} form[data-decision=approve] button"
     ))
     .await;
-    let refused = b.find(&format!("#row-{in_month}.decided .errors")).await;
-    assert!(refused.text().await.unwrap().contains("closed"));
+    b.wait_element_text(&format!("#row-{in_month}.decided .errors"), |text| {
+        text.contains("closed")
+    })
+    .await;
     assert_eq!(
         status_of(&app, &hr.access, &in_month).await["status"],
         "flagged"
