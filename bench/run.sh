@@ -3,7 +3,11 @@
 #   1. the embedded default (SQLite + photo folder),
 #   2. PostgreSQL + S3 (a throwaway cluster from scripts/lib/postgres.sh and the s3s-fs dev
 #      server, both on loopback),
-# each with N employees (default 2000) logging in and then checking in at concurrency 16 and 64.
+# each with N employees (default 2000) logging in and then checking in at concurrency 16 and 64;
+#   3. PostgreSQL + S3 again with two instances sharing the database and the bucket, the load
+#      spread over both;
+# and, on the embedded default, an overload round: 50 clients sending 24-megapixel photos
+# back to back while an ordinary round runs at concurrency 16.
 #
 #   bench/run.sh                 # 2000 employees, 480x640 selfies
 #   HADIR_BENCH_EMPLOYEES=500 HADIR_BENCH_LARGE_SHARE=0.1 bench/run.sh
@@ -26,7 +30,7 @@ BIN=$TARGET/release
 
 echo "== embedded default"
 "$BIN/hadir-peak" --server-bin "$BIN/hadir" --employees "$EMPLOYEES" \
-  --large-share "$LARGE_SHARE" --concurrency 16,64
+  --large-share "$LARGE_SHARE" --concurrency 16,64 --overload 50
 
 echo "== PostgreSQL + S3"
 hadir_pg_start
@@ -34,3 +38,9 @@ hadir_pg_start
 "$BIN/hadir-peak" --server-bin "$BIN/hadir" --s3-bin "$BIN/hadir-s3-dev" \
   --database-url "postgres://postgres@127.0.0.1:$HADIR_PG_PORT/hadir_bench" \
   --employees "$EMPLOYEES" --large-share "$LARGE_SHARE" --concurrency 16,64
+
+echo "== PostgreSQL + S3, two instances"
+"$HADIR_PG_BINDIR/createdb" -h 127.0.0.1 -p "$HADIR_PG_PORT" -U postgres hadir_bench_two
+"$BIN/hadir-peak" --server-bin "$BIN/hadir" --s3-bin "$BIN/hadir-s3-dev" \
+  --database-url "postgres://postgres@127.0.0.1:$HADIR_PG_PORT/hadir_bench_two" \
+  --employees "$EMPLOYEES" --large-share "$LARGE_SHARE" --concurrency 16,64 --instances 2

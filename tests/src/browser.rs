@@ -191,6 +191,14 @@ impl Browser {
         let mut last = None;
         for _ in 0..150 {
             let element = self.find(css).await;
+            // In the middle of the screen, away from fixed bars at the edges.
+            let _ = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![serde_json::to_value(&element).unwrap_or_default()],
+                )
+                .await;
             if element.is_displayed().await.unwrap_or(false)
                 && element.is_enabled().await.unwrap_or(false)
             {

@@ -468,47 +468,22 @@ pub async fn submit(
     meta: Meta,
     selfie_bytes: Vec<u8>,
 ) -> Result<Submitted, ApiError> {
-    // Hashing up to a few MiB is CPU work: on the pool, not on the async worker, in the lane
-    // of the image's size (read from its header alone).
     let pixels = selfie::header_pixels(&selfie_bytes);
-    let (selfie_bytes, selfie_sha256) = state
-        .cpu
-        .run_image(pixels, move || {
-            let sha = selfie::sha256_hex(&selfie_bytes);
-            (selfie_bytes, sha)
-        })
-        .await
-        .map_err(cpu_error)?;
-    let request_hash = meta.request_hash(&selfie_sha256);
-    let client_id = meta.client_id.to_string();
-
-    let (emp, cid) = (employee_id.to_owned(), client_id.clone());
-    let found = state
-        .db
-        .run(move |conn| check_ins::find_by_client(conn, &emp, &cid))
-        .await?;
-    if let Some(done) = existing(found, &request_hash)? {
-        return Ok(done);
-    }
-
-    let limits = state.check_in.pipeline();
-    let decoding = std::time::Instant::now();
-    let processed: ProcessedSelfie = state
-        .cpu
-        .run_image(pixels, move || selfie::process(&selfie_bytes, &limits))
-        .await
-        .map_err(cpu_error)?
-        .map_err(|e| selfie_error(&e))?;
-    state.metrics.stage("decode", decoding);
-
     let thresholds = state.check_in.thresholds();
     let received_at = now_utc().and_utc();
     let counted_at = checkin::counted_at(received_at, meta.captured_at, &thresholds);
     let default_tz = state.check_in.time_zone();
-    let emp = employee_id.to_owned();
-    let (employee, book) = state
+    let client_id = meta.client_id.to_string();
+
+    // One trip to the database for what it must tell before the photo is processed: a
+    // retry's stored row, or else the employee and the plans the check-in is judged against.
+    let (emp, cid) = (employee_id.to_owned(), client_id.clone());
+    let looked = state
         .db
         .run(move |conn| {
+            if let Some(found) = check_ins::find_by_client(conn, &emp, &cid)? {
+                return Ok(Err(found));
+            }
             let employee = org::find_employee(conn, &emp)?;
             // Every local date the instant can fall on in any time zone, and the day before
             // (a night shift's check-out belongs to the day the shift started).
@@ -516,9 +491,39 @@ pub async fn submit(
             let from = utc_date - TimeDelta::days(2);
             let to = utc_date + TimeDelta::days(1);
             let book = plan_repo::load_book(conn, Some(std::slice::from_ref(&emp)), from, to)?;
-            Ok((employee, book))
+            Ok(Ok((employee, book)))
         })
         .await?;
+    // Hashing and decoding up to a few MiB is CPU work: on the pool, not on the async worker,
+    // in the lane of the image's size (read from its header alone).
+    let (employee, book) = match looked {
+        Ok(found) => found,
+        Err(stored) => {
+            // A retry: the same request if it carries the same meta and the same selfie.
+            let sha = state
+                .cpu
+                .run_image(pixels, move || selfie::sha256_hex(&selfie_bytes))
+                .await
+                .map_err(cpu_error)?;
+            return existing(Some(stored), &meta.request_hash(&sha))?
+                .ok_or_else(|| ApiError::Internal("a found row vanished".into()));
+        }
+    };
+
+    let limits = state.check_in.pipeline();
+    let decoding = std::time::Instant::now();
+    let (selfie_sha256, processed): (String, ProcessedSelfie) = state
+        .cpu
+        .run_image(pixels, move || {
+            let sha = selfie::sha256_hex(&selfie_bytes);
+            selfie::process(&selfie_bytes, &limits).map(|processed| (sha, processed))
+        })
+        .await
+        .map_err(cpu_error)?
+        .map_err(|e| selfie_error(&e))?;
+    state.metrics.stage("decode", decoding);
+    let request_hash = meta.request_hash(&selfie_sha256);
+
     let day = planning::judge_day(
         &book, &employee, default_tz, meta.kind, counted_at, &meta.fix,
     )?;
@@ -532,14 +537,14 @@ pub async fn submit(
     let thumbnail_key = PhotoKey::new(format!("thumbs/{stem}.jpg"))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let storing = std::time::Instant::now();
-    state
-        .photos
-        .put(&photo_key, processed.jpeg, "image/jpeg")
-        .await?;
-    state
-        .photos
-        .put(&thumbnail_key, processed.thumbnail, "image/jpeg")
-        .await?;
+    let (photo, thumbnail) = tokio::join!(
+        state.photos.put(&photo_key, processed.jpeg, "image/jpeg"),
+        state
+            .photos
+            .put(&thumbnail_key, processed.thumbnail, "image/jpeg"),
+    );
+    photo?;
+    thumbnail?;
     state.metrics.stage("store", storing);
 
     let lookback = TimeDelta::days(state.check_in.duplicate_lookback_days);

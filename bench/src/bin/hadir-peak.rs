@@ -59,6 +59,15 @@ struct Args {
     /// runs with a feature on and off.
     #[arg(long = "server-env")]
     server_env: Vec<String>,
+    /// How many `hadir serve` processes share the database and the photo store; requests are
+    /// spread over them in turn (give a PostgreSQL URL and the S3 server for more than one).
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
+    /// After the rounds, this many clients send 24-megapixel photos without pause while an
+    /// ordinary round runs at the first concurrency: the ordinary check-ins' latency under a
+    /// flood of big images, and what the big ones were answered.
+    #[arg(long, default_value_t = 0)]
+    overload: usize,
 }
 
 const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
@@ -160,7 +169,8 @@ struct Round {
 /// What every round sends with.
 struct Load {
     client: reqwest::Client,
-    base: String,
+    /// The instances, taken in turn.
+    bases: Vec<String>,
     tokens: Vec<String>,
     small: Arc<Vec<u8>>,
     large: Arc<Vec<u8>>,
@@ -170,7 +180,7 @@ struct Load {
 async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
     let Load {
         client,
-        base,
+        bases,
         tokens,
         small,
         large,
@@ -201,7 +211,7 @@ async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
                 "accuracy_m": 8.0,
                 "is_mock": false,
             });
-            let url = format!("{base}/api/v1/check-ins");
+            let url = format!("{}/api/v1/check-ins", bases[i % bases.len()]);
             async move {
                 let form = Form::new().part("meta", Part::text(meta.to_string())).part(
                     "selfie",
@@ -312,42 +322,53 @@ async fn main() {
         }
         Proc(child)
     });
-    let mut command = Command::new(&args.server_bin);
-    command.arg("serve").current_dir(dir.path());
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HADIR") {
-            command.env_remove(key);
-        }
-    }
-    command
-        .envs(env)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    let server = Proc(
-        command
-            .spawn()
-            .unwrap_or_else(|e| panic!("{}: {e}", args.server_bin.display())),
-    );
-    let pid = server.0.id();
-    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_mins(1))
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let ready = Instant::now();
-    loop {
-        if let Ok(res) = client.get(format!("{base}/readyz")).send().await
-            && res.status().is_success()
-        {
-            break;
+    // One instance after the other: the first migrates the database, the next ones find it
+    // ready. Each answers on its own port; all share the database and the photo store.
+    let mut servers = Vec::new();
+    let mut bases = Vec::new();
+    for i in 0..args.instances.max(1) {
+        let port = if i == 0 { port } else { free_port() };
+        let mut command = Command::new(&args.server_bin);
+        command.arg("serve").current_dir(dir.path());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HADIR") {
+                command.env_remove(key);
+            }
         }
-        assert!(
-            ready.elapsed() < Duration::from_mins(1),
-            "the server did not get ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        command
+            .envs(env.iter().cloned())
+            .env("HADIR__SERVER__PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        servers.push(Proc(
+            command
+                .spawn()
+                .unwrap_or_else(|e| panic!("{}: {e}", args.server_bin.display())),
+        ));
+        let base = format!("http://127.0.0.1:{port}");
+        let ready = Instant::now();
+        loop {
+            if let Ok(res) = client.get(format!("{base}/readyz")).send().await
+                && res.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                ready.elapsed() < Duration::from_mins(1),
+                "instance {i} did not get ready"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bases.push(base);
     }
+    let pids: Vec<u32> = servers.iter().map(|s| s.0.id()).collect();
+    let server_cpu = || pids.iter().map(|pid| cpu_time(*pid)).sum::<Duration>();
+    let server_rss = || pids.iter().map(|pid| peak_rss_mib(*pid)).sum::<f64>();
 
     let seeding = Instant::now();
     let names = seed(&database_url, args.employees).await;
@@ -358,10 +379,10 @@ async fn main() {
     );
 
     let logging_in = Instant::now();
-    let tokens: Vec<String> = futures_util::stream::iter(names.iter())
-        .map(|name| {
+    let tokens: Vec<String> = futures_util::stream::iter(names.iter().enumerate())
+        .map(|(i, name)| {
             let client = &client;
-            let base = &base;
+            let base = &bases[i % bases.len()];
             async move {
                 let res = client
                     .post(format!("{base}/api/v1/auth/login"))
@@ -382,14 +403,19 @@ async fn main() {
         "{} logins in {login_s:.1} s ({:.0}/s, argon2id m=19 MiB t=2); server peak RSS so far {:.0} MiB",
         tokens.len(),
         tokens.len() as f64 / login_s,
-        peak_rss_mib(pid),
+        server_rss(),
     );
 
-    let backend = match (&args.database_url, &args.s3_bin) {
+    let store = match (&args.database_url, &args.s3_bin) {
         (None, None) => "SQLite + folder",
         (Some(_), Some(_)) => "PostgreSQL + S3 (s3s-fs dev server)",
         (Some(_), None) => "PostgreSQL + folder",
         (None, Some(_)) => "SQLite + S3",
+    };
+    let backend = if bases.len() > 1 {
+        format!("{store}, {} instances", bases.len())
+    } else {
+        store.to_owned()
     };
     println!(
         "| store | selfies | concurrency | check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors | server peak RSS MiB | server CPU ms / check-in | bare decode ms | ratio |"
@@ -397,7 +423,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let load = Load {
         client,
-        base,
+        bases,
         tokens,
         small,
         large,
@@ -416,9 +442,9 @@ async fn main() {
     let mut backlog = Vec::new();
     for (round, concurrency) in args.concurrency.iter().enumerate() {
         let kind = if round % 2 == 0 { "in" } else { "out" };
-        let cpu_before = cpu_time(pid);
+        let cpu_before = server_cpu();
         let r = check_in_round(&load, *concurrency, kind).await;
-        let cpu_ms = cpu_time(pid).saturating_sub(cpu_before).as_secs_f64() * 1000.0
+        let cpu_ms = server_cpu().saturating_sub(cpu_before).as_secs_f64() * 1000.0
             / r.latencies.len().max(1) as f64;
         // The bare decode of the same selfie, measured now, on this machine: the ratio holds
         // from one machine to the next.
@@ -432,9 +458,12 @@ async fn main() {
             percentile(&r.latencies, 95.0),
             percentile(&r.latencies, 99.0),
             r.errors,
-            peak_rss_mib(pid),
+            server_rss(),
             cpu_ms / decode_ms,
         );
+    }
+    if args.overload > 0 {
+        overload_round(&load, args.overload, args.concurrency[0]).await;
     }
     // The face evidence the peak left behind: how long until every job is done.
     let after_peak = Instant::now();
@@ -453,9 +482,9 @@ async fn main() {
          {pending}, failed {failed}; server peak RSS {:.0} MiB",
         pending_at_end as f64 / caught_up,
         std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-        peak_rss_mib(pid),
+        server_rss(),
     );
-    drop(server);
+    drop(servers);
 }
 
 /// Face jobs pending and failed.
@@ -463,4 +492,131 @@ async fn face_jobs(db: &Database) -> (i64, i64) {
     db.run(hadir_storage::repo::faces::counts)
         .await
         .unwrap_or_else(|e| panic!("face jobs: {e}"))
+}
+
+/// A 24-megapixel (6000x4000) JPEG under the 3 MiB body limit: smooth shading with a little
+/// texture, as a photo of a wall would be. What an attacker sends to take the CPU.
+fn big_photo() -> Vec<u8> {
+    let (w, h) = (6000_u32, 4000_u32);
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let texture = ((x.wrapping_mul(7) ^ y.wrapping_mul(13)) % 9) as u8;
+        image::Rgb([
+            (x * 200 / w) as u8 + texture,
+            (y * 200 / h) as u8 + texture,
+            120 + texture,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60)
+        .encode_image(&img)
+        .unwrap_or_else(|e| panic!("big photo: {e}"));
+    assert!(
+        out.len() < 3 * 1024 * 1024,
+        "the big photo is {} bytes, above the body limit",
+        out.len()
+    );
+    out
+}
+
+/// An ordinary round at `concurrency` from the employees after the first `attackers`, while
+/// each of those sends 24-megapixel photos back to back until the round ends.
+async fn overload_round(load: &Load, attackers: usize, concurrency: usize) {
+    assert!(
+        load.tokens.len() > attackers,
+        "more employees than attackers needed"
+    );
+    let big = Arc::new(big_photo());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood: Vec<_> = load.tokens[..attackers]
+        .iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let client = load.client.clone();
+            let url = format!("{}/api/v1/check-ins", load.bases[i % load.bases.len()]);
+            let token = token.clone();
+            let big = Arc::clone(&big);
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut answers: Vec<(u16, Duration)> = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let meta = json!({
+                        "client_id": uuid::Uuid::new_v4().to_string(),
+                        "kind": "in",
+                        "captured_at": chrono::Utc::now().to_rfc3339(),
+                        "latitude": OFFICE.0,
+                        "longitude": OFFICE.1,
+                        "accuracy_m": 8.0,
+                        "is_mock": false,
+                    });
+                    let form = Form::new()
+                        .part("meta", Part::text(meta.to_string()))
+                        .part("selfie", Part::bytes(big.to_vec()).file_name("selfie.jpg"));
+                    let t = Instant::now();
+                    let status = match client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .multipart(form)
+                        .send()
+                        .await
+                    {
+                        Ok(res) => {
+                            let status = res.status().as_u16();
+                            let _ = res.bytes().await;
+                            status
+                        }
+                        Err(_) => 0,
+                    };
+                    answers.push((status, t.elapsed()));
+                    if status == 503 || status == 429 || status == 0 {
+                        // As a client would after Retry-After, but impatient: 100 ms.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+                answers
+            })
+        })
+        .collect();
+    // Let the flood build up before the ordinary check-ins start.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ordinary = Load {
+        client: load.client.clone(),
+        bases: load.bases.clone(),
+        tokens: load.tokens[attackers..].to_vec(),
+        small: Arc::clone(&load.small),
+        large: Arc::clone(&load.large),
+        large_share: 0.0,
+    };
+    let r = check_in_round(&ordinary, concurrency, "in").await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut big_answers = Vec::new();
+    for task in flood {
+        big_answers.extend(task.await.unwrap_or_default());
+    }
+    let count = |code: u16| big_answers.iter().filter(|(s, _)| *s == code).count();
+    let mut accepted: Vec<Duration> = big_answers
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, d)| *d)
+        .collect();
+    accepted.sort();
+    println!();
+    println!(
+        "| overload | ordinary check-ins | concurrency | throughput /s | p50 ms | p95 ms | p99 ms | errors | 24-MP photos sent | 201 | 503 | 429 | other | 201 p50 ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {attackers} clients × 24 MP | {} | {concurrency} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {:.0} |",
+        r.latencies.len(),
+        r.latencies.len() as f64 / r.wall.as_secs_f64(),
+        percentile(&r.latencies, 50.0),
+        percentile(&r.latencies, 95.0),
+        percentile(&r.latencies, 99.0),
+        r.errors,
+        big_answers.len(),
+        count(201),
+        count(503),
+        count(429),
+        big_answers.len() - count(201) - count(503) - count(429),
+        percentile(&accepted, 50.0),
+    );
 }

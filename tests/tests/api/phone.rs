@@ -271,3 +271,131 @@ async fn a_refused_camera_or_location_says_so_and_sends_nothing() {
     b.shot("location-refused").await;
     assert!(mine(&app, &budi).await.is_empty(), "nothing was stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_reads_its_month_asks_for_a_correction_with_a_letter_and_sends_a_report() {
+    let (app, budi, mut b, dir) = phone("month-and-more", true).await;
+    b.set_permission(&origin(&app), "geolocation", "granted")
+        .await;
+    b.goto(&app.url("/app/")).await;
+    b.set_location(CIMAHI.0, CIMAHI.1, 8.0).await;
+    sign_in(&b, &app).await;
+    assert_eq!(check_in(&b).await, "accepted");
+    b.click("#result-done").await;
+    let today: Value = app
+        .get("/api/v1/me/today", &budi.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let date = today["date"].as_str().unwrap().to_owned();
+
+    // My month: today's row shows the code the server gives it, and the cut is summarised.
+    b.click("#nav-month").await;
+    let month: Value = app
+        .get(
+            &format!("/api/v1/me/attendance?month={}", &date[..7]),
+            &budi.tokens.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = month["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == date.as_str())
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .expect("today in the month");
+    let cell = format!("#month-table td.code[data-day='{date}']");
+    b.wait_element_text(&cell, |shown| shown == code).await;
+    b.wait_element_text("#month-cut", |cut| !cut.trim().is_empty())
+        .await;
+    b.shot("my-month").await;
+
+    // A correction with a photo of the letter, then the daily report.
+    b.click("#nav-more").await;
+    b.find("#correction-form").await;
+    b.js(
+        "const k = document.getElementById('correction-kind'); k.value = 'forgot_check_out'; \
+          k.dispatchEvent(new Event('change')); return true;",
+    )
+    .await;
+    b.js("document.getElementById('correction-time').value = '16:30'; return true;")
+        .await;
+    b.type_into("#correction-reason", "Lupa absen pulang, rapat sampai sore")
+        .await;
+    let letter = dir.path().join("surat.jpg");
+    std::fs::write(&letter, photo("selfie-b-480x640.jpg")).unwrap();
+    b.type_into("#correction-letter", &letter.display().to_string())
+        .await;
+    b.click("#correction-submit").await;
+    b.wait_element_text("#correction-result", |said| said.contains("terkirim"))
+        .await;
+    b.shot("correction-sent").await;
+    let corrections: Value = app
+        .get("/api/v1/me/corrections", &budi.tokens.access)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = corrections["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{corrections}");
+    assert_eq!(items[0]["date"], date.as_str());
+    assert_eq!(items[0]["kind"], "forgot_check_out");
+    assert_eq!(items[0]["status"], "pending");
+    assert!(
+        items[0]["attachment"].is_object(),
+        "the letter: {}",
+        items[0]
+    );
+
+    b.find("#report-rows .report-row .activity").await;
+    b.js(
+        "const row = document.querySelector('#report-rows .report-row'); \
+          row.querySelector('.activity').value = 'Verifikasi berkas kenaikan pangkat'; \
+          row.querySelector('.output').value = '12 berkas'; \
+          row.querySelector('.minutes').value = '240'; return true;",
+    )
+    .await;
+    b.click("#report-submit").await;
+    b.wait_element_text("#report-result", |said| said.contains("terkirim"))
+        .await;
+    let reports: Value = app
+        .get(
+            &format!("/api/v1/me/reports?from={date}&to={date}"),
+            &budi.tokens.access,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let report = &reports["items"][0];
+    assert_eq!(report["status"], "submitted", "{reports}");
+    assert_eq!(report["total_minutes"], 240);
+    assert_eq!(report["entries"][0]["output"], "12 berkas");
+    b.shot("report-sent").await;
+
+    // English by the switch; signing out forgets the session.
+    b.click("#lang-switch").await;
+    b.wait_element_text("#nav-today", |label| label == "Today")
+        .await;
+    b.shot("more-in-english").await;
+    let held = b.js("return localStorage.getItem('hadir.refresh')").await;
+    assert!(
+        held.is_string(),
+        "signed in, the app keeps its refresh token"
+    );
+    b.click("#signout").await;
+    let mut kept = held;
+    for _ in 0..50 {
+        kept = b.js("return localStorage.getItem('hadir.refresh')").await;
+        if kept.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(kept, Value::Null, "signing out forgets the refresh token");
+    assert!(b.find("#username").await.is_displayed().await.unwrap());
+}
