@@ -399,3 +399,48 @@ async fn a_phone_reads_its_month_asks_for_a_correction_with_a_letter_and_sends_a
     assert_eq!(kept, Value::Null, "signing out forgets the refresh token");
     assert!(b.find("#username").await.is_displayed().await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_shell_is_served_compressed_revalidated_and_under_its_budget() {
+    let app = TestApp::spawn().await;
+    let mut gzipped = 0;
+    for file in [
+        "/app/",
+        "/app/app.js",
+        "/app/app.css",
+        "/app/sw.js",
+        "/app/manifest.webmanifest",
+    ] {
+        let res = app
+            .client
+            .get(app.url(file))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{file}");
+        assert_eq!(
+            res.headers()["content-encoding"],
+            "gzip",
+            "{file} is compressed for a phone on mobile data"
+        );
+        assert_eq!(res.headers()["cache-control"], "no-cache", "{file}");
+        let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+        let body = res.bytes().await.unwrap();
+        assert_eq!(&body[..2], &[0x1f, 0x8b], "{file}");
+        gzipped += body.len();
+        // A phone that holds it already gets 304 and no body.
+        let again = app
+            .client
+            .get(app.url(file))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), reqwest::StatusCode::NOT_MODIFIED, "{file}");
+    }
+    assert!(
+        gzipped <= 100 * 1024,
+        "the app shell is {gzipped} bytes with gzip, over 100 KiB"
+    );
+}
