@@ -209,7 +209,13 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} never became clickable: {last:?}");
+        let view = self
+            .js("return document.body ? document.body.dataset.view || '' : ''")
+            .await;
+        panic!(
+            "{css} never became clickable: {last:?}; the page (view {view}) reads: {}",
+            self.text().await
+        );
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

@@ -166,6 +166,38 @@ struct Round {
     wall: Duration,
 }
 
+impl Round {
+    /// `check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors`, for a table row.
+    fn columns(&self) -> String {
+        format!(
+            "{} | {:.0} | {:.0} | {:.0} | {:.0} | {}",
+            self.latencies.len(),
+            self.latencies.len() as f64 / self.wall.as_secs_f64(),
+            percentile(&self.latencies, 50.0),
+            percentile(&self.latencies, 95.0),
+            percentile(&self.latencies, 99.0),
+            self.errors,
+        )
+    }
+}
+
+/// A check-in's multipart body: the meta at `position` and the selfie.
+fn check_in_form(kind: &str, position: (f64, f64), selfie: &[u8]) -> Form {
+    let meta = json!({
+        "client_id": uuid::Uuid::new_v4().to_string(),
+        "kind": kind,
+        "captured_at": chrono::Utc::now().to_rfc3339(),
+        "latitude": position.0,
+        "longitude": position.1,
+        "accuracy_m": 8.0,
+        "is_mock": false,
+    });
+    Form::new().part("meta", Part::text(meta.to_string())).part(
+        "selfie",
+        Part::bytes(selfie.to_vec()).file_name("selfie.jpg"),
+    )
+}
+
 /// What every round sends with.
 struct Load {
     client: reqwest::Client,
@@ -202,21 +234,9 @@ async fn check_in_round(load: &Load, concurrency: usize, kind: &str) -> Round {
             };
             // Spread over the office yard: a few metres apart, all inside the radius.
             let offset = (i % 50) as f64 * 0.000_01;
-            let meta = json!({
-                "client_id": uuid::Uuid::new_v4().to_string(),
-                "kind": kind,
-                "captured_at": chrono::Utc::now().to_rfc3339(),
-                "latitude": OFFICE.0 + offset,
-                "longitude": OFFICE.1 - offset,
-                "accuracy_m": 8.0,
-                "is_mock": false,
-            });
             let url = format!("{}/api/v1/check-ins", bases[i % bases.len()]);
             async move {
-                let form = Form::new().part("meta", Part::text(meta.to_string())).part(
-                    "selfie",
-                    Part::bytes(selfie.to_vec()).file_name("selfie.jpg"),
-                );
+                let form = check_in_form(kind, (OFFICE.0 + offset, OFFICE.1 - offset), &selfie);
                 let t = Instant::now();
                 let ok = match client
                     .post(url)
@@ -451,13 +471,8 @@ async fn main() {
         let decode_ms = bare_decode(&load.small, 200).as_secs_f64() * 1000.0;
         backlog.push(face_jobs(&jobs_db).await);
         println!(
-            "| {backend} | {mix} | {concurrency} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {:.0} | {cpu_ms:.2} | {decode_ms:.2} | {:.1}x |",
-            r.latencies.len(),
-            r.latencies.len() as f64 / r.wall.as_secs_f64(),
-            percentile(&r.latencies, 50.0),
-            percentile(&r.latencies, 95.0),
-            percentile(&r.latencies, 99.0),
-            r.errors,
+            "| {backend} | {mix} | {concurrency} | {} | {:.0} | {cpu_ms:.2} | {decode_ms:.2} | {:.1}x |",
+            r.columns(),
             server_rss(),
             cpu_ms / decode_ms,
         );
@@ -539,18 +554,7 @@ async fn overload_round(load: &Load, attackers: usize, concurrency: usize) {
             tokio::spawn(async move {
                 let mut answers: Vec<(u16, Duration)> = Vec::new();
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let meta = json!({
-                        "client_id": uuid::Uuid::new_v4().to_string(),
-                        "kind": "in",
-                        "captured_at": chrono::Utc::now().to_rfc3339(),
-                        "latitude": OFFICE.0,
-                        "longitude": OFFICE.1,
-                        "accuracy_m": 8.0,
-                        "is_mock": false,
-                    });
-                    let form = Form::new()
-                        .part("meta", Part::text(meta.to_string()))
-                        .part("selfie", Part::bytes(big.to_vec()).file_name("selfie.jpg"));
+                    let form = check_in_form("in", OFFICE, &big);
                     let t = Instant::now();
                     let status = match client
                         .post(&url)
@@ -601,17 +605,12 @@ async fn overload_round(load: &Load, attackers: usize, concurrency: usize) {
     accepted.sort();
     println!();
     println!(
-        "| overload | ordinary check-ins | concurrency | throughput /s | p50 ms | p95 ms | p99 ms | errors | 24-MP photos sent | 201 | 503 | 429 | other | 201 p50 ms |"
+        "| overload | concurrency | ordinary check-ins | throughput /s | p50 ms | p95 ms | p99 ms | errors | 24-MP photos sent | 201 | 503 | 429 | other | 201 p50 ms |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {attackers} clients × 24 MP | {} | {concurrency} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {} | {} | {} | {} | {:.0} |",
-        r.latencies.len(),
-        r.latencies.len() as f64 / r.wall.as_secs_f64(),
-        percentile(&r.latencies, 50.0),
-        percentile(&r.latencies, 95.0),
-        percentile(&r.latencies, 99.0),
-        r.errors,
+        "| {attackers} clients × 24 MP | {concurrency} | {} | {} | {} | {} | {} | {} | {:.0} |",
+        r.columns(),
         big_answers.len(),
         count(201),
         count(503),

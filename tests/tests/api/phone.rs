@@ -158,7 +158,8 @@ async fn check_ins_made_offline_are_sent_once_when_the_network_returns() {
         b.goto(&app.url("/app/")).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    b.find("#next-action").await;
+    // Today is on the screen (every view is in the page, hidden but one).
+    b.wait_text("today's plan", |t| t.contains("Kantor")).await;
 
     b.set_offline(true).await;
     assert_eq!(check_in(&b).await, "queued");
