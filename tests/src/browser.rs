@@ -180,6 +180,22 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
+    /// The element `css` once it is shown (every view of the phone app is in the page from
+    /// the start, hidden but one: being there is not being on the screen).
+    pub async fn wait_displayed(&self, css: &str) -> fantoccini::elements::Element {
+        for _ in 0..150 {
+            let element = self.find(css).await;
+            if element.is_displayed().await.unwrap_or(false) {
+                return element;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{css} was never shown; the page reads: {}",
+            self.text().await
+        );
+    }
+
     /// Whether `css` is on the page now.
     pub async fn has(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()

@@ -1,6 +1,8 @@
 //! Checking input fields: each bad field becomes a `FieldError` naming it, so that all bad
 //! fields of a request are reported at once.
 
+use serde::{Deserialize, Deserializer};
+
 use super::{Error, FieldError};
 
 /// A UUID field, normalised; `None` (with the error recorded) when it is not one.
@@ -55,4 +57,20 @@ pub fn query_id(field: &str, raw: Option<&str>) -> Result<Option<String>, Error>
             .map_err(|_| Error::field(field, "must be a UUID"))
     })
     .transpose()
+}
+
+/// A patched field that `null` clears: left out stays `None` (with `#[serde(default)]`), `null`
+/// becomes `Some(None)`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A field that may be left out but not sent as `null` (it cannot be cleared): `null` fails
+/// with a 422 naming the field.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }

@@ -5,6 +5,7 @@
 //! each interface only parses, calls and maps.
 
 pub mod attendance;
+pub mod calendar;
 pub mod caller;
 pub mod duty;
 pub mod error;

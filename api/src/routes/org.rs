@@ -19,7 +19,7 @@ use hadir_storage::repo::plan;
 use hadir_storage::repo::sessions;
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::parse_id;
 use crate::app::input::{field_id, text};
@@ -33,20 +33,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-/// `Some(None)` for an explicit `null`, `None` for a field left out.
-pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A field that may be left out but not sent as `null` (it cannot be cleared): `null` fails
-/// with a 422 naming the field.
-pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
-}
+pub(crate) use crate::app::input::{nullable, present};
 
 /// A patched field that `null` clears: left out stays `None`, `null` becomes `Some(None)`, a
 /// value is checked by `check` (`None` when it fails, the error already recorded).

@@ -17,23 +17,23 @@ use hadir_domain::Role;
 use hadir_domain::checkin::Kind;
 use hadir_domain::geofence::Coordinates;
 use hadir_domain::org::subtree;
-use hadir_domain::plan::{self, Hours, ScheduleOverride, WEEKDAYS, Week};
+use hadir_domain::plan::{self, Hours, WEEKDAYS};
 use hadir_storage::repo::check_ins::{self, CheckInRow};
 use hadir_storage::repo::org::{self, EmployeeRow, UnitRow};
-use hadir_storage::repo::plan::{
-    self as repo, AssignmentRow, HolidayChanges, HolidayRow, LeaveRow, PlanFilter, RosterRow,
-    ScheduleChanges, ScheduleRow,
-};
+use hadir_storage::repo::plan::{self as repo, AssignmentRow, LeaveRow, PlanFilter, RosterRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
 use super::org::{nullable, present};
 use super::{page_limit, parse_id, query_id};
-use crate::app::duty;
+use crate::app::calendar::{
+    self, HolidayPatch, HolidayView, NewHoliday, NewSchedule, SchedulePatch, ScheduleView,
+};
 use crate::app::input::{field_id, text};
 use crate::app::scope::{
     Scope, listable_employees, open_days, visible_employee, writable_employee,
 };
+use crate::app::{Ctx, duty};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, FieldError};
@@ -43,8 +43,6 @@ use crate::settings::PlanSettings;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
-const READERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor];
-const ORG_WRITERS: &[Role] = &[Role::Admin, Role::Hr];
 const PLAN_WRITERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin];
 
 pub(crate) fn date_param(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
@@ -62,122 +60,26 @@ pub(crate) fn created(path: &str, id: &str, body: &impl Serialize) -> HttpRespon
 }
 
 // ---------------------------------------------------------------------------------------------
-// Schedules
-
-#[derive(Debug, Serialize)]
-pub struct ScheduleView {
-    pub id: String,
-    pub name: String,
-    pub days: Week,
-    pub grace_minutes: i32,
-    pub check_in_opens_before_minutes: i32,
-    pub check_out_closes_after_minutes: i32,
-    pub overrides: Vec<ScheduleOverride>,
-    pub is_default: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl ScheduleView {
-    fn new(r: &ScheduleRow) -> Result<Self, ApiError> {
-        let s = planning::schedule(r)?;
-        Ok(Self {
-            id: r.id.clone(),
-            name: r.name.clone(),
-            days: s.days,
-            grace_minutes: r.grace_minutes,
-            check_in_opens_before_minutes: r.check_in_opens_before_minutes,
-            check_out_closes_after_minutes: r.check_out_closes_after_minutes,
-            overrides: s.overrides,
-            is_default: r.is_default,
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewSchedule {
-    pub name: String,
-    pub days: Week,
-    #[serde(default)]
-    pub grace_minutes: Option<i32>,
-    #[serde(default)]
-    pub check_in_opens_before_minutes: Option<i32>,
-    #[serde(default)]
-    pub check_out_closes_after_minutes: Option<i32>,
-    #[serde(default)]
-    pub overrides: Vec<ScheduleOverride>,
-    #[serde(default)]
-    pub is_default: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SchedulePatch {
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub days: Option<Week>,
-    #[serde(default, deserialize_with = "present")]
-    pub grace_minutes: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
-    pub check_in_opens_before_minutes: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
-    pub check_out_closes_after_minutes: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
-    pub overrides: Option<Vec<ScheduleOverride>>,
-    #[serde(default, deserialize_with = "present")]
-    pub is_default: Option<bool>,
-    /// The first day the changed hours, grace or windows apply (`YYYY-MM-DD`; default today,
-    /// in the organisation's time zone). The days before it keep the rules they had.
-    #[serde(default, deserialize_with = "present")]
-    pub valid_from: Option<String>,
-}
-
-fn minutes(field: &str, value: i32, max: i32, errors: &mut Vec<FieldError>) -> i32 {
-    if !(0..=max).contains(&value) {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 0 to {max} minutes"),
-        ));
-    }
-    value
-}
-
-fn check_overrides(overrides: &[ScheduleOverride], errors: &mut Vec<FieldError>) {
-    for (i, o) in overrides.iter().enumerate() {
-        let field = format!("overrides[{i}]");
-        text(&format!("{field}.name"), &o.name, 200, errors);
-        if o.from > o.to {
-            errors.push(FieldError::new(field.clone(), "`from` is after `to`"));
-        }
-        if (o.to - o.from).num_days() > 366 {
-            errors.push(FieldError::new(field.clone(), "covers more than a year"));
-        }
-        if let Some(j) = overrides[..i]
-            .iter()
-            .position(|p| p.from <= o.to && o.from <= p.to)
-        {
-            errors.push(FieldError::new(
-                field,
-                format!("overlaps overrides[{j}]: a date can have one set of hours"),
-            ));
-        }
-    }
-}
+// Schedules and holidays: the rules live in `app::calendar`.
 
 fn json(value: &impl Serialize) -> Result<String, ApiError> {
     serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> Ctx<'a> {
+    Ctx {
+        state,
+        caller,
+        request,
+    }
+}
+
 pub async fn list_schedules(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(READERS)?;
-    let rows = state.db.run(repo::list_schedules).await?;
+    let rows = calendar::list_schedules(&ctx(&state, &caller, &request_id)).await?;
     let items = rows
         .iter()
         .map(ScheduleView::new)
@@ -191,78 +93,17 @@ pub async fn create_schedule(
     request_id: RequestId,
     Json(body): Json<NewSchedule>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let mut errors = Vec::new();
-    let name = text("name", &body.name, 200, &mut errors);
-    let grace = minutes(
-        "grace_minutes",
-        body.grace_minutes.unwrap_or(0),
-        240,
-        &mut errors,
-    );
-    let before = minutes(
-        "check_in_opens_before_minutes",
-        body.check_in_opens_before_minutes.unwrap_or(60),
-        720,
-        &mut errors,
-    );
-    let after = minutes(
-        "check_out_closes_after_minutes",
-        body.check_out_closes_after_minutes.unwrap_or(240),
-        720,
-        &mut errors,
-    );
-    check_overrides(&body.overrides, &mut errors);
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let now = now_utc();
-    let row = ScheduleRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        name,
-        days_json: json(&body.days)?,
-        grace_minutes: grace,
-        check_in_opens_before_minutes: before,
-        check_out_closes_after_minutes: after,
-        overrides_json: json(&body.overrides)?,
-        is_default: body.is_default,
-        created_at: now,
-        updated_at: now,
-    };
-    let view = ScheduleView::new(&row)?;
-    let stored = row.clone();
-    state
-        .db
-        .transaction(move |conn| {
-            repo::insert_schedule(conn, &stored)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<(), _>(
-                conn,
-                "schedule.create",
-                "schedule",
-                &stored.id,
-                None,
-                Some(&ScheduleView::new(&stored).ok()),
-            )
-        })
-        .await?;
-    Ok(created("schedules", &row.id, &view))
+    let row = calendar::create_schedule(&ctx(&state, &caller, &request_id), body).await?;
+    Ok(created("schedules", &row.id, &ScheduleView::new(&row)?))
 }
 
 pub async fn get_schedule(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(READERS)?;
-    let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| repo::find_schedule(conn, &id))
-        .await?;
+    let row = calendar::schedule(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::Ok().json(ScheduleView::new(&row)?))
 }
 
@@ -273,102 +114,7 @@ pub async fn update_schedule(
     id: web::Path<String>,
     Json(body): Json<SchedulePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let id = parse_id(&id)?;
-    let mut errors = Vec::new();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|n| text("name", n, 200, &mut errors));
-    let grace = body
-        .grace_minutes
-        .map(|m| minutes("grace_minutes", m, 240, &mut errors));
-    let before = body
-        .check_in_opens_before_minutes
-        .map(|m| minutes("check_in_opens_before_minutes", m, 720, &mut errors));
-    let after = body
-        .check_out_closes_after_minutes
-        .map(|m| minutes("check_out_closes_after_minutes", m, 720, &mut errors));
-    if let Some(o) = &body.overrides {
-        check_overrides(o, &mut errors);
-    }
-    let today = Utc::now()
-        .with_timezone(&state.check_in.time_zone())
-        .date_naive();
-    let valid_from = match body.valid_from.as_deref() {
-        None => today,
-        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d").unwrap_or_else(|_| {
-            errors.push(FieldError::new(
-                "valid_from",
-                "must be a date as YYYY-MM-DD",
-            ));
-            today
-        }),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    // The rules days are read by: changing them starts a new version from `valid_from`.
-    let rules_change = body.days.is_some()
-        || body.grace_minutes.is_some()
-        || body.check_in_opens_before_minutes.is_some()
-        || body.check_out_closes_after_minutes.is_some()
-        || body.overrides.is_some();
-    let changes = ScheduleChanges {
-        name,
-        days_json: body.days.as_ref().map(json).transpose()?,
-        grace_minutes: grace,
-        check_in_opens_before_minutes: before,
-        check_out_closes_after_minutes: after,
-        overrides_json: body.overrides.as_ref().map(json).transpose()?,
-        is_default: body.is_default,
-        updated_at: Some(now_utc()),
-    };
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_schedule(conn, &id)?;
-            if rules_change {
-                let month = valid_from.format("%Y-%m").to_string();
-                hadir_storage::repo::months::lock_month(
-                    conn,
-                    &month,
-                    hadir_storage::repo::months::MonthLock::Change,
-                )?;
-                if !hadir_storage::repo::months::of_month(conn, &month)?.is_empty() {
-                    return Err(StorageError::Conflict(format!(
-                        "{month} is closed (for the organisation or a unit): a change to the \
-                         schedule's hours takes effect from a day of an open month (valid_from)"
-                    )));
-                }
-                if let Some(until) = repo::last_version_until(conn, &id)?
-                    && until >= valid_from
-                {
-                    return Err(StorageError::Conflict(format!(
-                        "an earlier change already holds the days up to {until}: valid_from \
-                         must come after it"
-                    )));
-                }
-                if let Some(until) = valid_from.pred_opt() {
-                    repo::insert_schedule_version(conn, &before, until)?;
-                }
-            }
-            let after = repo::update_schedule(conn, &id, &changes)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "schedule.update",
-                "schedule",
-                &id,
-                Some(&ScheduleView::new(&before).ok()),
-                Some(&ScheduleView::new(&after).ok()),
-            )?;
-            Ok(after)
-        })
-        .await?;
+    let row = calendar::update_schedule(&ctx(&state, &caller, &request_id), &id, body).await?;
     Ok(HttpResponse::Ok().json(ScheduleView::new(&row)?))
 }
 
@@ -378,93 +124,8 @@ pub async fn delete_schedule(
     request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let id = parse_id(&id)?;
-    state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_schedule(conn, &id)?;
-            if repo::schedule_in_use(conn, &id)? {
-                return Err(StorageError::Conflict(
-                    "units or employees still follow this schedule; give them another first".into(),
-                ));
-            }
-            repo::delete_schedule(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<_, ()>(
-                conn,
-                "schedule.delete",
-                "schedule",
-                &id,
-                Some(&ScheduleView::new(&before).ok()),
-                None,
-            )
-        })
-        .await?;
+    calendar::delete_schedule(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Holidays
-
-const HOLIDAY_KINDS: [&str; 3] = ["national", "collective_leave", "local"];
-
-#[derive(Debug, Serialize)]
-pub struct HolidayView {
-    pub id: String,
-    pub date: NaiveDate,
-    pub name: String,
-    pub kind: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&HolidayRow> for HolidayView {
-    fn from(r: &HolidayRow) -> Self {
-        Self {
-            id: r.id.clone(),
-            date: r.date,
-            name: r.name.clone(),
-            kind: r.kind.clone(),
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewHoliday {
-    pub date: NaiveDate,
-    pub name: String,
-    #[serde(default)]
-    pub kind: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HolidayPatch {
-    #[serde(default, deserialize_with = "present")]
-    pub date: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    pub kind: Option<String>,
-}
-
-fn holiday_kind(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    if HOLIDAY_KINDS.contains(&raw) {
-        Some(raw.to_owned())
-    } else {
-        errors.push(FieldError::new(
-            "kind",
-            "must be national, collective_leave or local",
-        ));
-        None
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -477,50 +138,16 @@ pub struct HolidayQuery {
 /// `GET /api/v1/holidays?year=&from=&to=`: any signed-in user, so that phones can show them.
 pub async fn list_holidays(
     state: web::Data<AppState>,
-    _caller: AuthUser,
+    caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<HolidayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    // Dates every database stores: without bounds, every holiday there is. A year and a
-    // range together give the part of the range in that year.
-    let mut from = date_param("from", query.from.as_deref())?
-        .unwrap_or(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default());
-    let mut to = date_param("to", query.to.as_deref())?
-        .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
-    if let Some(year) = query.year {
-        let (Some(first), Some(last)) = (
-            NaiveDate::from_ymd_opt(year, 1, 1).filter(|_| (1900..=2200).contains(&year)),
-            NaiveDate::from_ymd_opt(year, 12, 31),
-        ) else {
-            return Err(ApiError::field("year", "must be a year from 1900 to 2200"));
-        };
-        from = from.max(first);
-        to = to.min(last);
-    }
-    let rows = state
-        .db
-        .run(move |conn| repo::holidays_between(conn, from, to))
-        .await?;
+    let from = date_param("from", query.from.as_deref())?;
+    let to = date_param("to", query.to.as_deref())?;
+    let rows = calendar::holidays(&ctx(&state, &caller, &request_id), query.year, from, to).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "items": rows.iter().map(HolidayView::from).collect::<Vec<_>>(),
     })))
-}
-
-/// A holiday changes every unit's days: refused (409) when its month is closed anywhere.
-fn holiday_month_open(conn: &mut DbConnection, date: NaiveDate) -> Result<(), StorageError> {
-    if hadir_storage::repo::months::of_month(conn, &date.format("%Y-%m").to_string())?.is_empty() {
-        Ok(())
-    } else {
-        Err(crate::app::scope::closed_error(date))
-    }
-}
-
-fn holiday_conflict(e: StorageError) -> ApiError {
-    match e {
-        StorageError::Duplicate(_) => {
-            ApiError::Conflict("there is already a holiday on that date".into())
-        }
-        e => e.into(),
-    }
 }
 
 pub async fn create_holiday(
@@ -529,56 +156,17 @@ pub async fn create_holiday(
     request_id: RequestId,
     Json(body): Json<NewHoliday>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let mut errors = Vec::new();
-    let name = text("name", &body.name, 200, &mut errors);
-    let kind = holiday_kind(body.kind.as_deref().unwrap_or("national"), &mut errors);
-    let (Some(name), Some(kind)) = (name, kind) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let now = now_utc();
-    let row = HolidayRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        date: body.date,
-        name,
-        kind,
-        created_at: now,
-        updated_at: now,
-    };
-    let stored = row.clone();
-    state
-        .db
-        .transaction(move |conn| {
-            holiday_month_open(conn, stored.date)?;
-            repo::insert_holiday(conn, &stored)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<(), _>(
-                conn,
-                "holiday.create",
-                "holiday",
-                &stored.id,
-                None,
-                Some(&HolidayView::from(&stored)),
-            )
-        })
-        .await
-        .map_err(holiday_conflict)?;
+    let row = calendar::create_holiday(&ctx(&state, &caller, &request_id), body).await?;
     Ok(created("holidays", &row.id, &HolidayView::from(&row)))
 }
 
 pub async fn get_holiday(
     state: web::Data<AppState>,
-    _caller: AuthUser,
+    caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| repo::find_holiday(conn, &id))
-        .await?;
+    let row = calendar::holiday(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::Ok().json(HolidayView::from(&row)))
 }
 
@@ -589,51 +177,7 @@ pub async fn update_holiday(
     id: web::Path<String>,
     Json(body): Json<HolidayPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let id = parse_id(&id)?;
-    let mut errors = Vec::new();
-    let name = body
-        .name
-        .as_deref()
-        .and_then(|n| text("name", n, 200, &mut errors));
-    let kind = body
-        .kind
-        .as_deref()
-        .and_then(|k| holiday_kind(k, &mut errors));
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let changes = HolidayChanges {
-        date: body.date,
-        name,
-        kind,
-        updated_at: Some(now_utc()),
-    };
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_holiday(conn, &id)?;
-            holiday_month_open(conn, before.date)?;
-            if let Some(date) = changes.date {
-                holiday_month_open(conn, date)?;
-            }
-            let after = repo::update_holiday(conn, &id, &changes)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "holiday.update",
-                "holiday",
-                &id,
-                Some(&HolidayView::from(&before)),
-                Some(&HolidayView::from(&after)),
-            )?;
-            Ok(after)
-        })
-        .await
-        .map_err(holiday_conflict)?;
+    let row = calendar::update_holiday(&ctx(&state, &caller, &request_id), &id, body).await?;
     Ok(HttpResponse::Ok().json(HolidayView::from(&row)))
 }
 
@@ -643,28 +187,7 @@ pub async fn delete_holiday(
     request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(ORG_WRITERS)?;
-    let id = parse_id(&id)?;
-    state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_holiday(conn, &id)?;
-            holiday_month_open(conn, before.date)?;
-            repo::delete_holiday(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<_, ()>(
-                conn,
-                "holiday.delete",
-                "holiday",
-                &id,
-                Some(&HolidayView::from(&before)),
-                None,
-            )
-        })
-        .await?;
+    calendar::delete_holiday(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

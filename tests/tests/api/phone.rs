@@ -54,7 +54,8 @@ async fn sign_in(b: &Browser, app: &TestApp) {
     b.type_into("#username", "budi").await;
     b.type_into("#password", PASSWORD).await;
     b.click("#signin-submit").await;
-    b.find("#next-action").await;
+    // Signed in once today's screen shows (the answer to the login saved the session).
+    b.wait_displayed("#next-action").await;
 }
 
 /// Presses the next action, takes the selfie, and waits for the result's status.
@@ -122,7 +123,7 @@ async fn a_phone_checks_in_at_the_office_and_is_flagged_two_kilometres_away() {
     assert_eq!(stored[0]["accuracy_m"], 8.0);
     assert!(stored[0]["device_id"].is_string(), "the app's device id");
     b.click("#result-done").await;
-    b.find("#next-action").await;
+    b.wait_displayed("#next-action").await;
 
     // 2 km south: stored, flagged, and the app says why.
     b.set_location(CIMAHI.0 - 0.018, CIMAHI.1, 8.0).await;
@@ -176,7 +177,7 @@ async fn check_ins_made_offline_are_sent_once_when_the_network_returns() {
 
     // The app is closed and opened again, still offline: the two wait on the phone.
     b.goto(&app.url("/app/")).await;
-    b.find("#next-action").await;
+    b.wait_displayed("#next-action").await;
     let mut waiting = Value::Null;
     for _ in 0..50 {
         waiting = b
@@ -218,7 +219,7 @@ async fn check_ins_made_offline_are_sent_once_when_the_network_returns() {
     b.shot("sent-when-online").await;
     // Reopened online, nothing is sent twice.
     b.goto(&app.url("/app/")).await;
-    b.find("#next-action").await;
+    b.wait_displayed("#next-action").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(mine(&app, &budi).await.len(), 2);
 }
@@ -249,7 +250,7 @@ async fn a_refused_camera_or_location_says_so_and_sends_nothing() {
     b.set_permission(&origin, "camera", "granted").await;
     b.set_permission(&origin, "geolocation", "denied").await;
     b.goto(&app.url("/app/")).await;
-    b.find("#next-action").await;
+    b.wait_displayed("#next-action").await;
     b.click("#next-action").await;
     let snap = b.find("#snap").await;
     for _ in 0..100 {
