@@ -180,6 +180,21 @@ pub async fn settle<T>(
     }
 }
 
+/// `settle` as a use case answers: a refusal (recorded) is 403, storage errors go through
+/// `map`.
+pub async fn settled<T>(
+    ctx: &super::Ctx<'_>,
+    action: &str,
+    result: Result<T, TxError>,
+    map: impl FnOnce(StorageError) -> super::Error,
+) -> Result<T, super::Error> {
+    match settle(&ctx.state.db, ctx.caller, ctx.request, action, result).await {
+        Settled::Done(value) => Ok(value),
+        Settled::Refused(why) => Err(super::Error::Forbidden(why)),
+        Settled::Failed(e) => Err(map(e)),
+    }
+}
+
 /// Records a refused grant: `caller` tried to give `role`, which is not below their own.
 pub async fn record_grant_refusal(
     db: &Database,

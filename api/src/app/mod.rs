@@ -12,6 +12,7 @@ pub mod error;
 pub mod faces;
 pub mod import;
 pub mod input;
+pub mod leaves;
 pub mod monthly;
 pub mod months;
 pub mod org;

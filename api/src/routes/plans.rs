@@ -20,16 +20,16 @@ use hadir_domain::org::subtree;
 use hadir_domain::plan::{self, Hours, WEEKDAYS};
 use hadir_storage::repo::check_ins::{self, CheckInRow};
 use hadir_storage::repo::org::{self, EmployeeRow, UnitRow};
-use hadir_storage::repo::plan::{self as repo, AssignmentRow, LeaveRow, PlanFilter, RosterRow};
+use hadir_storage::repo::plan::{self as repo, AssignmentRow, PlanFilter, RosterRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::org::{nullable, present};
 use super::{page_limit, parse_id, query_id};
 use crate::app::calendar::{
     self, HolidayPatch, HolidayView, NewHoliday, NewSchedule, SchedulePatch, ScheduleView,
 };
 use crate::app::input::{field_id, text};
+use crate::app::leaves::{self, LeavePatch, LeaveView, NewLeave};
 use crate::app::scope::{
     Scope, listable_employees, open_days, visible_employee, writable_employee,
 };
@@ -1296,108 +1296,17 @@ pub async fn get_roster(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Leave
-
-const LEAVE_KINDS: [&str; 4] = ["cuti", "sakit", "izin", "tugas_belajar"];
-
-#[derive(Debug, Serialize)]
-pub struct LeaveView {
-    pub id: String,
-    pub employee_id: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub kind: String,
-    pub note: Option<String>,
-    pub created_by: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&LeaveRow> for LeaveView {
-    fn from(r: &LeaveRow) -> Self {
-        Self {
-            id: r.id.clone(),
-            employee_id: r.employee_id.clone(),
-            starts_on: r.starts_on,
-            ends_on: r.ends_on,
-            kind: r.kind.clone(),
-            note: r.note.clone(),
-            created_by: r.created_by.clone(),
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewLeave {
-    pub employee_id: String,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
-    pub kind: String,
-    #[serde(default)]
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LeavePatch {
-    #[serde(default, deserialize_with = "present")]
-    pub starts_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "present")]
-    pub ends_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "present")]
-    pub kind: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    pub note: Option<Option<String>>,
-}
-
-fn leave_kind(raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    if LEAVE_KINDS.contains(&raw) {
-        Some(raw.to_owned())
-    } else {
-        errors.push(FieldError::new(
-            "kind",
-            "must be cuti, sakit, izin or tugas_belajar",
-        ));
-        None
-    }
-}
-
-fn leave_range(from: NaiveDate, to: NaiveDate, errors: &mut Vec<FieldError>) {
-    if from > to {
-        errors.push(FieldError::new("ends_on", "is before starts_on"));
-    } else if (to - from).num_days() >= 366 * 2 {
-        errors.push(FieldError::new(
-            "ends_on",
-            "leave is recorded two years at most at a time",
-        ));
-    }
-}
-
-fn overlap_error(other: &LeaveRow) -> StorageError {
-    StorageError::Conflict(format!(
-        "the employee is already on leave ({}) from {} to {}",
-        other.kind, other.starts_on, other.ends_on
-    ))
-}
+// Leave: the rules live in `app::leaves`.
 
 pub async fn list_leaves(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<PlanQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (mut filter, unit) = query.filter()?;
+    let (filter, unit) = query.filter()?;
     let limit = filter.limit;
-    let rows = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
-            repo::list_leaves(conn, &filter)
-        })
-        .await?;
+    let rows = leaves::list(&ctx(&state, &caller, &request_id), filter, unit).await?;
     let (rows, next_cursor) = page(rows, limit, |r| (r.starts_on, r.id.as_str()));
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "items": rows.iter().map(LeaveView::from).collect::<Vec<_>>(),
@@ -1411,95 +1320,17 @@ pub async fn create_leave(
     request_id: RequestId,
     Json(body): Json<NewLeave>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(PLAN_WRITERS)?;
-    let mut errors = Vec::new();
-    let employee_id = field_id("employee_id", &body.employee_id, &mut errors);
-    let kind = leave_kind(&body.kind, &mut errors);
-    let note = body
-        .note
-        .as_deref()
-        .and_then(|n| text("note", n, 500, &mut errors));
-    leave_range(body.starts_on, body.ends_on, &mut errors);
-    let (Some(employee_id), Some(kind)) = (employee_id, kind) else {
-        return Err(ApiError::Validation(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let now = now_utc();
-    let row = LeaveRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        employee_id,
-        starts_on: body.starts_on,
-        ends_on: body.ends_on,
-        kind,
-        note,
-        created_by: Some(caller.user_id.clone()),
-        created_at: now,
-        updated_at: now,
-    };
-    let stored = row.clone();
-    let (who, rid) = (caller.clone(), request_id.clone());
-    let window = state.attendance.creator_conflict_days;
-    let result = state
-        .db
-        .transaction_as(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            let employee =
-                writable_employee(conn, &scope, &stored.employee_id).map_err(|e| match e {
-                    StorageError::NotFound => StorageError::MissingReference("employee_id".into()),
-                    e => e,
-                })?;
-            duty::ensure(conn, &caller, &employee.id, window)?;
-            open_days(conn, &employee, stored.starts_on, stored.ends_on)?;
-            if let Some(other) = repo::overlapping_leave(
-                conn,
-                &stored.employee_id,
-                stored.starts_on,
-                stored.ends_on,
-                None,
-            )? {
-                return Err(overlap_error(&other).into());
-            }
-            repo::insert_leave(conn, &stored)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<(), _>(
-                conn,
-                "leave.create",
-                "leave",
-                &stored.id,
-                None,
-                Some(&LeaveView::from(&stored)),
-            )?;
-            Ok(())
-        })
-        .await;
-    super::settled(&state, &who, &rid, "leave.create", result, |e| match e {
-        StorageError::MissingReference(_) => ApiError::field("employee_id", "no such employee"),
-        e => e.into(),
-    })
-    .await?;
+    let row = leaves::create(&ctx(&state, &caller, &request_id), body).await?;
     Ok(created("leaves", &row.id, &LeaveView::from(&row)))
 }
 
 pub async fn get_leave(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| {
-            let row = repo::find_leave(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &row.employee_id)?;
-            Ok(row)
-        })
-        .await?;
+    let row = leaves::get(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::Ok().json(LeaveView::from(&row)))
 }
 
@@ -1510,77 +1341,8 @@ pub async fn update_leave(
     id: web::Path<String>,
     Json(body): Json<LeavePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(PLAN_WRITERS)?;
-    let id = parse_id(&id)?;
-    let mut errors = Vec::new();
-    let kind = body
-        .kind
-        .as_deref()
-        .and_then(|k| leave_kind(k, &mut errors));
-    let note = match &body.note {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(n)) => text("note", n, 500, &mut errors).map(Some),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let (who, rid) = (caller.clone(), request_id.clone());
-    let window = state.attendance.creator_conflict_days;
-    let result = state
-        .db
-        .transaction_as(move |conn| {
-            let before = repo::find_leave(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            let employee = writable_employee(conn, &scope, &before.employee_id)?;
-            duty::ensure(conn, &caller, &employee.id, window)?;
-            let mut after = before.clone();
-            after.starts_on = body.starts_on.unwrap_or(before.starts_on);
-            after.ends_on = body.ends_on.unwrap_or(before.ends_on);
-            if let Some(k) = kind {
-                after.kind = k;
-            }
-            if let Some(n) = note {
-                after.note = n;
-            }
-            after.updated_at = now_utc();
-            let mut errors = Vec::new();
-            leave_range(after.starts_on, after.ends_on, &mut errors);
-            if !errors.is_empty() {
-                return Ok(Err(errors));
-            }
-            open_days(conn, &employee, before.starts_on, before.ends_on)?;
-            open_days(conn, &employee, after.starts_on, after.ends_on)?;
-            if let Some(other) = repo::overlapping_leave(
-                conn,
-                &after.employee_id,
-                after.starts_on,
-                after.ends_on,
-                Some(&id),
-            )? {
-                return Err(overlap_error(&other).into());
-            }
-            repo::replace_leave(conn, &after)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "leave.update",
-                "leave",
-                &id,
-                Some(&LeaveView::from(&before)),
-                Some(&LeaveView::from(&after)),
-            )?;
-            Ok(Ok(after))
-        })
-        .await;
-    let result = super::settled(&state, &who, &rid, "leave.update", result, ApiError::from).await?;
-    match result {
-        Ok(row) => Ok(HttpResponse::Ok().json(LeaveView::from(&row))),
-        Err(errors) => Err(ApiError::Validation(errors)),
-    }
+    let row = leaves::update(&ctx(&state, &caller, &request_id), &id, body).await?;
+    Ok(HttpResponse::Ok().json(LeaveView::from(&row)))
 }
 
 pub async fn delete_leave(
@@ -1589,35 +1351,7 @@ pub async fn delete_leave(
     request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(PLAN_WRITERS)?;
-    let id = parse_id(&id)?;
-    let (who, rid) = (caller.clone(), request_id.clone());
-    let window = state.attendance.creator_conflict_days;
-    let result = state
-        .db
-        .transaction_as(move |conn| {
-            let before = repo::find_leave(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            let employee = writable_employee(conn, &scope, &before.employee_id)?;
-            duty::ensure(conn, &caller, &employee.id, window)?;
-            open_days(conn, &employee, before.starts_on, before.ends_on)?;
-            repo::delete_leave(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<_, ()>(
-                conn,
-                "leave.delete",
-                "leave",
-                &id,
-                Some(&LeaveView::from(&before)),
-                None,
-            )?;
-            Ok(())
-        })
-        .await;
-    super::settled(&state, &who, &rid, "leave.delete", result, ApiError::from).await?;
+    leaves::delete(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
