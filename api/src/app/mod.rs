@@ -19,6 +19,7 @@ pub mod months;
 pub mod org;
 pub mod reads;
 pub mod review;
+pub mod rosters;
 pub mod scope;
 pub mod sessions;
 pub mod throttle;
