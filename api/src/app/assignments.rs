@@ -16,6 +16,7 @@ use hadir_storage::repo::plan::{self as repo, AssignmentRow, PlanFilter};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
+use super::dated::{self, Dated};
 use super::input::{field_id, parse_id, text};
 use super::scope::{Scope, listable_employees, open_days, visible_employee, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
@@ -597,34 +598,12 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, body: AssignmentBody) -> Result<Ass
 
 /// Deletes an assignment of an open month.
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), Error> {
-    ctx.caller.require(WRITERS)?;
-    let id = parse_id(id)?;
-    let (caller, request) = (ctx.caller.clone(), ctx.request.clone());
-    let window = ctx.state.attendance.creator_conflict_days;
-    let result = ctx
-        .state
-        .db
-        .transaction_as(move |conn| {
-            let before = repo::find_assignment(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            let employee = writable_employee(conn, &scope, &before.employee_id)?;
-            duty::ensure(conn, &caller, &employee.id, window)?;
-            open_days(conn, &employee, before.date, before.date)?;
-            repo::delete_assignment(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request,
-            }
-            .record::<_, ()>(
-                conn,
-                "assignment.delete",
-                "assignment",
-                &id,
-                Some(&AssignmentView::from(&before)),
-                None,
-            )?;
-            Ok(())
-        })
-        .await;
-    duty::settled(ctx, "assignment.delete", result, Error::from).await
+    let kind = Dated {
+        entity: "assignment",
+        find: repo::find_assignment,
+        delete: repo::delete_assignment,
+        days: |a: &AssignmentRow| (a.employee_id.as_str(), a.date, a.date),
+        view: |a: &AssignmentRow| AssignmentView::from(a),
+    };
+    dated::delete(ctx, WRITERS, kind, id).await
 }

@@ -9,6 +9,7 @@ use hadir_storage::repo::plan::{self as repo, LeaveRow, PlanFilter};
 use hadir_storage::{StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
+use super::dated::{self, Dated};
 use super::input::{field_id, nullable, parse_id, present, text};
 use super::scope::{Scope, listable_employees, open_days, visible_employee, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
@@ -289,34 +290,12 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, body: LeavePatch) -> Result<LeaveRo
 
 /// Deletes a leave of open months.
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), Error> {
-    ctx.caller.require(WRITERS)?;
-    let id = parse_id(id)?;
-    let (caller, request) = (ctx.caller.clone(), ctx.request.clone());
-    let window = ctx.state.attendance.creator_conflict_days;
-    let result = ctx
-        .state
-        .db
-        .transaction_as(move |conn| {
-            let before = repo::find_leave(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            let employee = writable_employee(conn, &scope, &before.employee_id)?;
-            duty::ensure(conn, &caller, &employee.id, window)?;
-            open_days(conn, &employee, before.starts_on, before.ends_on)?;
-            repo::delete_leave(conn, &id)?;
-            Actor {
-                caller: &caller,
-                request_id: &request,
-            }
-            .record::<_, ()>(
-                conn,
-                "leave.delete",
-                "leave",
-                &id,
-                Some(&LeaveView::from(&before)),
-                None,
-            )?;
-            Ok(())
-        })
-        .await;
-    duty::settled(ctx, "leave.delete", result, Error::from).await
+    let kind = Dated {
+        entity: "leave",
+        find: repo::find_leave,
+        delete: repo::delete_leave,
+        days: |l: &LeaveRow| (l.employee_id.as_str(), l.starts_on, l.ends_on),
+        view: |l: &LeaveRow| LeaveView::from(l),
+    };
+    dated::delete(ctx, WRITERS, kind, id).await
 }
