@@ -74,3 +74,10 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
+
+/// A stored UTC time as RFC 3339 with a `Z`.
+#[must_use]
+pub fn utc(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}

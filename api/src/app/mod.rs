@@ -15,6 +15,7 @@ pub mod faces;
 pub mod import;
 pub mod input;
 pub mod leaves;
+pub mod manual;
 pub mod monthly;
 pub mod months;
 pub mod org;

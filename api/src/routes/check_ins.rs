@@ -11,7 +11,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, TimeDelta, Utc};
 use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{
     self, DeviceStatus, DuplicateOf, Evidence, Flag, Kind, PerceptualHash, PhotoEvidence,
@@ -74,9 +74,7 @@ pub struct CheckInView {
     pub face: Option<Value>,
 }
 
-pub(crate) fn utc(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
+pub(crate) use crate::app::input::utc;
 
 impl CheckInView {
     /// The view with its review, when a reviewer decided.
@@ -956,11 +954,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let ctx = crate::app::Ctx {
-        state: &state,
-        caller: &caller,
-        request: &request_id,
-    };
+    let ctx = super::ctx(&state, &caller, &request_id);
     let detail = crate::app::review::check_in(&ctx, &id).await?;
     let selfie_url = Some(photo_url(&state, &detail.row.photo_key).await?);
     let mut view =

@@ -6,21 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::check_ins::{photo_url, read_parts};
-use super::parse_id;
+use super::{ctx, parse_id};
+use crate::app::FieldError;
 use crate::app::faces::{self, Enrolled, Reference};
-use crate::app::{Ctx, FieldError};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
-
-fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> Ctx<'a> {
-    Ctx {
-        state,
-        caller,
-        request,
-    }
-}
 
 /// A reference with short-lived links to its photo.
 #[derive(Debug, Serialize)]

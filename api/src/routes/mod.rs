@@ -188,6 +188,19 @@ pub(crate) async fn read_limited(
 
 pub(crate) use crate::app::input::{page_limit, parse_id, query_id};
 
+/// What a use case runs with, from what a handler extracted.
+pub(crate) fn ctx<'a>(
+    state: &'a crate::state::AppState,
+    caller: &'a crate::auth::AuthUser,
+    request: &'a crate::telemetry::RequestId,
+) -> crate::app::Ctx<'a> {
+    crate::app::Ctx {
+        state,
+        caller,
+        request,
+    }
+}
+
 /// The answer of a transaction that may refuse by separation of duties (`app::duty::ensure`):
 /// a refusal is recorded in the audit log and answered 403; storage errors go through `map`.
 pub(crate) async fn settled<T>(

@@ -21,7 +21,7 @@ use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::parse_id;
+use super::{ctx, parse_id};
 use crate::app::input::{field_id, text};
 use crate::app::scope::{Scope, may_see};
 use crate::app::{self, duty};
@@ -174,14 +174,6 @@ fn list_request(q: &ListQuery) -> app::org::ListRequest {
         active: q.active,
         q: q.q.clone(),
         include_inactive: q.include_inactive,
-    }
-}
-
-fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> app::Ctx<'a> {
-    app::Ctx {
-        state,
-        caller,
-        request,
     }
 }
 

@@ -18,8 +18,7 @@ use hadir_storage::repo::org::{self};
 use hadir_storage::repo::plan::{self as repo, PlanFilter};
 use serde::{Deserialize, Serialize};
 
-use super::{page_limit, query_id};
-use crate::app::Ctx;
+use super::{ctx, page_limit, query_id};
 use crate::app::assignments::{self, AssignmentBody, AssignmentView};
 use crate::app::calendar::{
     self, HolidayPatch, HolidayView, NewHoliday, NewSchedule, SchedulePatch, ScheduleView,
@@ -49,14 +48,6 @@ pub(crate) fn created(path: &str, id: &str, body: &impl Serialize) -> HttpRespon
 
 // ---------------------------------------------------------------------------------------------
 // Schedules and holidays: the rules live in `app::calendar`.
-
-fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> Ctx<'a> {
-    Ctx {
-        state,
-        caller,
-        request,
-    }
-}
 
 pub async fn list_schedules(
     state: web::Data<AppState>,

@@ -17,9 +17,9 @@ use hadir_storage::repo::months::MonthCloseRow;
 use serde::{Deserialize, Serialize};
 
 use super::check_ins::{CheckInView, photo_url, utc};
-use super::{page_limit, parse_id, query_id};
+use super::{ctx, page_limit, parse_id, query_id};
 use crate::app::scope::Scope;
-use crate::app::{self, Ctx};
+use crate::app::{self};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
@@ -147,14 +147,6 @@ pub struct QueueItem {
     pub employee: Person,
     pub risk: i32,
     pub thumbnail_url: String,
-}
-
-fn ctx<'a>(state: &'a AppState, caller: &'a AuthUser, request: &'a RequestId) -> Ctx<'a> {
-    Ctx {
-        state,
-        caller,
-        request,
-    }
 }
 
 /// `GET /api/v1/check-ins`: the review queue, riskiest first (then oldest first).
