@@ -350,18 +350,31 @@ impl Browser {
 
     /// The files downloaded so far, waiting up to 10 s for one ending in `ext`.
     pub async fn download(&self, ext: &str) -> PathBuf {
-        for _ in 0..100 {
-            if let Ok(entries) = std::fs::read_dir(self.downloads.path()) {
-                for entry in entries.flatten() {
-                    let path = entry.path();
-                    if path.extension().is_some_and(|e| e == ext) {
-                        return path;
-                    }
-                }
+        // Complete once Chromium has no partial download left and the file's size holds still
+        // (the named file may appear before its last bytes are written).
+        let mut last: Option<(PathBuf, u64)> = None;
+        for _ in 0..150 {
+            let entries: Vec<PathBuf> = std::fs::read_dir(self.downloads.path())
+                .map(|d| d.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            let partial = entries
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e == "crdownload"));
+            let done = entries
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == ext))
+                .map(|p| (p.clone(), std::fs::metadata(p).map_or(0, |m| m.len())));
+            if let Some((path, size)) = &done
+                && !partial
+                && *size > 0
+                && last.as_ref() == Some(&(path.clone(), *size))
+            {
+                return path.clone();
             }
+            last = done;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no .{ext} was downloaded");
+        panic!("no complete .{ext} was downloaded");
     }
 }
 

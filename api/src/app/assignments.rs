@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dated::{self, Dated};
 use super::input::{field_id, parse_id, text};
-use super::scope::{Scope, listable_employees, open_days, visible_employee, writable_employee};
+use super::scope::{Scope, open_days, visible_employee, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
 use crate::audit::Actor;
 use crate::planning;
@@ -428,16 +428,11 @@ pub async fn list(
     mut filter: PlanFilter,
     unit: Option<String>,
 ) -> Result<Vec<AssignmentRow>, Error> {
-    let caller = ctx.caller.clone();
-    Ok(ctx
-        .state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
-            repo::list_assignments(conn, &filter)
-        })
-        .await?)
+    super::dated::list(ctx, unit, move |conn, employees| {
+        filter.employees = employees;
+        repo::list_assignments(conn, &filter)
+    })
+    .await
 }
 
 /// Assigns an employee's day.

@@ -1,6 +1,7 @@
-//! What the records of one employee's days (an assignment, a leave) share: whoever removes one
-//! must be able to write for that employee, may not be that employee nor the account that
-//! recently created theirs, may not touch a closed month, and leaves an audit record.
+//! What the records of employees' days (assignments, leave, manual entries) share: a list
+//! shows only the employees the caller may list; whoever removes one must be able to write for
+//! that employee, may not be that employee nor the account that recently created theirs, may
+//! not touch a closed month, and leaves an audit record.
 
 use chrono::NaiveDate;
 use hadir_domain::Role;
@@ -8,7 +9,7 @@ use hadir_storage::{DbConnection, StorageError};
 use serde::Serialize;
 
 use super::input::parse_id;
-use super::scope::{Scope, open_days, writable_employee};
+use super::scope::{Scope, listable_employees, open_days, writable_employee};
 use super::{Ctx, Error, duty};
 use crate::audit::Actor;
 
@@ -68,4 +69,25 @@ where
         })
         .await;
     duty::settled(ctx, &action, result, Error::from).await
+}
+
+/// The records of the employees the caller may list (within `unit` when given): `read` gets
+/// those employees' ids (`None`: everyone) and reads its records of them.
+pub async fn list<R, F>(ctx: &Ctx<'_>, unit: Option<String>, read: F) -> Result<Vec<R>, Error>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut DbConnection, Option<Vec<String>>) -> Result<Vec<R>, StorageError>
+        + Send
+        + 'static,
+{
+    let caller = ctx.caller.clone();
+    Ok(ctx
+        .state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            let employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
+            read(conn, employees)
+        })
+        .await?)
 }

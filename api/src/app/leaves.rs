@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dated::{self, Dated};
 use super::input::{field_id, nullable, parse_id, present, text};
-use super::scope::{Scope, listable_employees, open_days, visible_employee, writable_employee};
+use super::scope::{Scope, open_days, visible_employee, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
 use crate::audit::Actor;
 
@@ -109,16 +109,11 @@ pub async fn list(
     mut filter: PlanFilter,
     unit: Option<String>,
 ) -> Result<Vec<LeaveRow>, Error> {
-    let caller = ctx.caller.clone();
-    Ok(ctx
-        .state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
-            repo::list_leaves(conn, &filter)
-        })
-        .await?)
+    super::dated::list(ctx, unit, move |conn, employees| {
+        filter.employees = employees;
+        repo::list_leaves(conn, &filter)
+    })
+    .await
 }
 
 /// Records a leave.

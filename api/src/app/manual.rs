@@ -13,7 +13,7 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
 use super::input::{parse_id, text, utc};
-use super::scope::{Scope, listable_employees, open_days, writable_employee};
+use super::scope::{Scope, open_days, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
 use crate::audit::Actor;
 use crate::planning;
@@ -309,14 +309,9 @@ pub async fn list(
     mut filter: DayFilter,
     unit: Option<String>,
 ) -> Result<Vec<ManualEntryRow>, Error> {
-    let caller = ctx.caller.clone();
-    Ok(ctx
-        .state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
-            repo::list_manual(conn, &filter)
-        })
-        .await?)
+    super::dated::list(ctx, unit, move |conn, employees| {
+        filter.employees = employees;
+        repo::list_manual(conn, &filter)
+    })
+    .await
 }
