@@ -20,6 +20,7 @@ pub mod monthly;
 pub mod months;
 pub mod org;
 pub mod reads;
+pub mod reports;
 pub mod review;
 pub mod rosters;
 pub mod scope;

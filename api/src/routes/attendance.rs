@@ -22,6 +22,7 @@ use super::plans::{created, date_param, decode_cursor, page};
 use super::{ctx, page_limit, parse_id, query_id};
 use crate::app::input::text;
 use crate::app::manual::{self, ManualEntryView, NewManualBatch, NewManualEntry, hhmm, today_of};
+use crate::app::reports::{self, ReportBody, ReportView};
 use crate::app::scope::{Scope, listable_employees, open_days, visible_employee};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
@@ -509,105 +510,7 @@ pub async fn decide_correction(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Daily activity reports
-
-/// One line of a daily activity report.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportEntry {
-    /// What was done.
-    pub activity: String,
-    /// What came of it (a document, a number of letters...).
-    #[serde(default)]
-    pub output: Option<String>,
-    pub minutes: u32,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReportView {
-    pub id: String,
-    pub employee_id: String,
-    pub date: NaiveDate,
-    pub entries: Vec<ReportEntry>,
-    pub total_minutes: u32,
-    pub status: String,
-    pub comment: Option<String>,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub submitted_at: Option<String>,
-    pub updated_at: String,
-}
-
-impl ReportView {
-    fn new(r: &ReportRow) -> Result<Self, ApiError> {
-        let entries: Vec<ReportEntry> = serde_json::from_str(&r.entries_json)
-            .map_err(|e| ApiError::Internal(format!("report {}: {e}", r.id)))?;
-        Ok(Self {
-            id: r.id.clone(),
-            employee_id: r.employee_id.clone(),
-            date: r.date,
-            total_minutes: entries.iter().map(|e| e.minutes).sum(),
-            entries,
-            status: r.status.clone(),
-            comment: r.comment.clone(),
-            decided_by: r.decided_by.clone(),
-            decided_at: r.decided_at.map(utc),
-            submitted_at: r.submitted_at.map(utc),
-            updated_at: utc(r.updated_at),
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportBody {
-    pub entries: Vec<ReportEntry>,
-}
-
-fn report_date(raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| ApiError::NotFound)
-}
-
-fn check_entries(entries: &[ReportEntry]) -> Result<Vec<ReportEntry>, ApiError> {
-    let mut errors = Vec::new();
-    if entries.is_empty() || entries.len() > 30 {
-        errors.push(FieldError::new("entries", "a report has 1 to 30 entries"));
-    }
-    let mut out = Vec::with_capacity(entries.len());
-    for (i, e) in entries.iter().enumerate() {
-        let activity = text(
-            &format!("entries[{i}].activity"),
-            &e.activity,
-            500,
-            &mut errors,
-        );
-        let output = e
-            .output
-            .as_deref()
-            .and_then(|o| text(&format!("entries[{i}].output"), o, 500, &mut errors));
-        if !(1..=1440).contains(&e.minutes) {
-            errors.push(FieldError::new(
-                format!("entries[{i}].minutes"),
-                "must be 1 to 1440 minutes",
-            ));
-        }
-        if let Some(activity) = activity {
-            out.push(ReportEntry {
-                activity,
-                output,
-                minutes: e.minutes,
-            });
-        }
-    }
-    if entries.iter().map(|e| u64::from(e.minutes)).sum::<u64>() > 1440 {
-        errors.push(FieldError::new("entries", "a day has 1440 minutes at most"));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
+// Daily activity reports: the rules live in `app::reports`.
 
 /// `PUT /api/v1/me/reports/{date}`: write (or rewrite) the day's report while it is a draft or
 /// was returned.
@@ -618,79 +521,7 @@ pub async fn put_report(
     date: web::Path<String>,
     Json(body): Json<ReportBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let date = report_date(&date)?;
-    let entries = check_entries(&body.entries)?;
-    let entries_json =
-        serde_json::to_string(&entries).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let st = state.clone();
-    let (row, was_new) = state
-        .db
-        .transaction(move |conn| {
-            let e = org::find_employee(conn, &employee_id)?;
-            let today = today_of(&st, conn, &e)?;
-            if date > today {
-                return Ok(Err(ApiError::field(
-                    "date",
-                    "a day that has not come yet has no report",
-                )));
-            }
-            open_days(conn, &e, date, date)?;
-            let now = now_utc();
-            let before = repo::report_on(conn, &e.id, date)?;
-            let after = match &before {
-                Some(r) if !["draft", "returned"].contains(&r.status.as_str()) => {
-                    return Err(StorageError::Conflict(format!(
-                        "this report is {}: it can no longer be changed",
-                        r.status
-                    )));
-                }
-                Some(r) => ReportRow {
-                    entries_json,
-                    status: "draft".into(),
-                    updated_at: now,
-                    ..r.clone()
-                },
-                None => ReportRow {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    employee_id: e.id.clone(),
-                    date,
-                    entries_json,
-                    status: "draft".into(),
-                    comment: None,
-                    decided_by: None,
-                    decided_at: None,
-                    submitted_at: None,
-                    created_at: now,
-                    updated_at: now,
-                },
-            };
-            if before.is_some() {
-                repo::replace_report(conn, &after)?;
-            } else {
-                repo::insert_report(conn, &after)?;
-            }
-            let view =
-                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                if before.is_some() {
-                    "report.update"
-                } else {
-                    "report.create"
-                },
-                "report",
-                &after.id,
-                before.as_ref().map(view).transpose()?.as_ref(),
-                Some(&view(&after)?),
-            )?;
-            Ok(Ok((after, before.is_none())))
-        })
-        .await??;
+    let (row, was_new) = reports::write(&ctx(&state, &caller, &request_id), &date, &body).await?;
     let view = ReportView::new(&row)?;
     Ok(if was_new {
         created("reports", &row.id, &view)
@@ -706,45 +537,7 @@ pub async fn submit_report(
     request_id: RequestId,
     date: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let date = report_date(&date)?;
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let e = org::find_employee(conn, &employee_id)?;
-            open_days(conn, &e, date, date)?;
-            let before = repo::report_on(conn, &e.id, date)?.ok_or(StorageError::NotFound)?;
-            if !["draft", "returned"].contains(&before.status.as_str()) {
-                return Err(StorageError::Conflict(format!(
-                    "this report is already {}",
-                    before.status
-                )));
-            }
-            let now = now_utc();
-            let after = ReportRow {
-                status: "submitted".into(),
-                submitted_at: Some(now),
-                updated_at: now,
-                ..before.clone()
-            };
-            repo::replace_report(conn, &after)?;
-            let view =
-                |r: &ReportRow| ReportView::new(r).map_err(|e| StorageError::Other(e.to_string()));
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "report.submit",
-                "report",
-                &after.id,
-                Some(&view(&before)?),
-                Some(&view(&after)?),
-            )?;
-            Ok(after)
-        })
-        .await?;
+    let row = reports::submit(&ctx(&state, &caller, &request_id), &date).await?;
     Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
 }
 
@@ -757,22 +550,16 @@ fn report_page(rows: Vec<ReportRow>, limit: i64) -> Result<HttpResponse, ApiErro
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
 }
 
-const REPORT_STATUSES: [&str; 5] = ["draft", "submitted", "approved", "returned", "rejected"];
-
 /// `GET /api/v1/me/reports`: the caller's reports, by date.
 pub async fn my_reports(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let (mut filter, _) = query.filter(&REPORT_STATUSES)?;
-    filter.employee_id = Some(employee_id);
+    let (filter, _) = query.filter(&reports::STATUSES)?;
     let limit = filter.limit;
-    let rows = state
-        .db
-        .run(move |conn| repo::list_reports(conn, &filter))
-        .await?;
+    let rows = reports::mine(&ctx(&state, &caller, &request_id), filter).await?;
     report_page(rows, limit)
 }
 
@@ -780,20 +567,12 @@ pub async fn my_reports(
 pub async fn list_reports(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
-    let (mut filter, unit) = query.filter(&REPORT_STATUSES[1..])?;
+    let (filter, unit) = query.filter(&reports::STATUSES[1..])?;
     let limit = filter.limit;
-    let rows = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            filter.employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
-            let rows = repo::list_reports(conn, &filter)?;
-            Ok(rows.into_iter().filter(|r| r.status != "draft").collect())
-        })
-        .await?;
+    let rows = reports::list(&ctx(&state, &caller, &request_id), filter, unit).await?;
     report_page(rows, limit)
 }
 
@@ -801,22 +580,10 @@ pub async fn list_reports(
 pub async fn get_report(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| {
-            let row = repo::find_report(conn, &id)?;
-            let own = caller.employee_id.as_deref() == Some(row.employee_id.as_str());
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &row.employee_id)?;
-            if row.status == "draft" && !own {
-                return Err(StorageError::NotFound);
-            }
-            Ok(row)
-        })
-        .await?;
+    let row = reports::get(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
 }
 
