@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod attendance;
 pub mod calendar;
 pub mod caller;
+pub mod corrections;
 pub mod dated;
 pub mod duty;
 pub mod error;

@@ -9,24 +9,22 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDate;
-use hadir_domain::attendance::correction_deadline;
 use hadir_domain::{PhotoKey, Role};
 use hadir_storage::repo::attendance::{self as repo, CorrectionRow, DayFilter, ReportRow};
 use hadir_storage::repo::org::{self};
-use hadir_storage::{DbConnection, StorageError, now_utc};
-use serde::{Deserialize, Serialize};
+use hadir_storage::{DbConnection, StorageError};
+use serde::Deserialize;
 
-use super::check_ins::{photo_url, utc};
+use super::check_ins::photo_url;
 use super::plans::{created, date_param, decode_cursor, page};
 use super::{ctx, page_limit, parse_id, query_id};
-use crate::app::input::text;
-use crate::app::manual::{self, ManualEntryView, NewManualBatch, NewManualEntry, hhmm, today_of};
+use crate::app::corrections::{self, CorrectionView, NewCorrection};
+use crate::app::manual::{self, ManualEntryView, NewManualBatch, NewManualEntry};
 use crate::app::reports::{self, ReportBody, ReportView};
-use crate::app::scope::{Scope, listable_employees, open_days, visible_employee};
+use crate::app::scope::{Scope, listable_employees, visible_employee};
 use crate::audit::Actor;
 use crate::auth::AuthUser;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
@@ -131,76 +129,7 @@ pub async fn list_manual(
 // ---------------------------------------------------------------------------------------------
 // Corrections
 
-const CORRECTION_KINDS: [&str; 5] = [
-    "forgot_check_in",
-    "forgot_check_out",
-    "field_duty",
-    "device_failure",
-    "other",
-];
-
-#[derive(Debug, Serialize)]
-pub struct CorrectionView {
-    pub id: String,
-    pub employee_id: String,
-    pub date: NaiveDate,
-    pub kind: String,
-    pub check_in_time: Option<String>,
-    pub check_out_time: Option<String>,
-    pub letter_number: Option<String>,
-    pub reason: String,
-    pub attachment: Option<Attachment>,
-    pub status: String,
-    pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
-    pub decision_note: Option<String>,
-    pub created_at: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Attachment {
-    pub content_type: String,
-    /// A link valid for minutes, minted for whoever may see the correction.
-    pub url: Option<String>,
-}
-
-impl CorrectionView {
-    fn new(r: &CorrectionRow, url: Option<String>) -> Self {
-        Self {
-            id: r.id.clone(),
-            employee_id: r.employee_id.clone(),
-            date: r.date,
-            kind: r.kind.clone(),
-            check_in_time: r.check_in_time.clone(),
-            check_out_time: r.check_out_time.clone(),
-            letter_number: r.letter_number.clone(),
-            reason: r.reason.clone(),
-            attachment: r.attachment_type.as_ref().map(|t| Attachment {
-                content_type: t.clone(),
-                url,
-            }),
-            status: r.status.clone(),
-            decided_by: r.decided_by.clone(),
-            decided_at: r.decided_at.map(utc),
-            decision_note: r.decision_note.clone(),
-            created_at: utc(r.created_at),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewCorrection {
-    pub date: NaiveDate,
-    pub kind: String,
-    #[serde(default)]
-    pub check_in_time: Option<String>,
-    #[serde(default)]
-    pub check_out_time: Option<String>,
-    #[serde(default)]
-    pub letter_number: Option<String>,
-    pub reason: String,
-}
+// The rules of asking live in `app::corrections`.
 
 /// `POST /api/v1/me/corrections`: ask to correct a day.
 pub async fn create_correction(
@@ -209,106 +138,7 @@ pub async fn create_correction(
     request_id: RequestId,
     Json(body): Json<NewCorrection>,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let mut errors = Vec::new();
-    if !CORRECTION_KINDS.contains(&body.kind.as_str()) {
-        errors.push(FieldError::new(
-            "kind",
-            "must be forgot_check_in, forgot_check_out, field_duty, device_failure or other",
-        ));
-    }
-    let check_in = body
-        .check_in_time
-        .as_deref()
-        .and_then(|t| hhmm("check_in_time", t, &mut errors));
-    let check_out = body
-        .check_out_time
-        .as_deref()
-        .and_then(|t| hhmm("check_out_time", t, &mut errors));
-    let letter = body
-        .letter_number
-        .as_deref()
-        .and_then(|l| text("letter_number", l, 100, &mut errors));
-    let reason = text("reason", &body.reason, 1000, &mut errors);
-    match body.kind.as_str() {
-        "forgot_check_in" if check_in.is_none() && body.check_in_time.is_none() => errors.push(
-            FieldError::new("check_in_time", "say when you arrived (HH:MM)"),
-        ),
-        "forgot_check_out" if check_out.is_none() && body.check_out_time.is_none() => errors.push(
-            FieldError::new("check_out_time", "say when you left (HH:MM)"),
-        ),
-        "field_duty" if letter.is_none() && body.letter_number.is_none() => {
-            errors.push(FieldError::new(
-                "letter_number",
-                "field duty needs the number of its assignment letter",
-            ));
-        }
-        _ => {}
-    }
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    let close_days = state.attendance.correction_close_days;
-    let st = state.clone();
-    let date = body.date;
-    let row = CorrectionRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        employee_id,
-        date,
-        kind: body.kind.clone(),
-        check_in_time: check_in.map(|t| t.format("%H:%M").to_string()),
-        check_out_time: check_out.map(|t| t.format("%H:%M").to_string()),
-        letter_number: letter,
-        reason,
-        attachment_key: None,
-        attachment_type: None,
-        status: "pending".into(),
-        decided_by: None,
-        decided_at: None,
-        decision_note: None,
-        created_at: now_utc(),
-    };
-    let stored = row.clone();
-    let result = state
-        .db
-        .transaction(move |conn| {
-            let e = org::find_employee(conn, &stored.employee_id)?;
-            let today = today_of(&st, conn, &e)?;
-            if date > today {
-                return Ok(Err(FieldError::new(
-                    "date",
-                    "a day that has not come yet cannot be corrected",
-                )));
-            }
-            let deadline = correction_deadline(date, close_days);
-            if today > deadline {
-                return Ok(Err(FieldError::new(
-                    "date",
-                    format!(
-                        "corrections for {} closed on {deadline}, {close_days} days before the \
-                         month's end",
-                        date.format("%Y-%m")
-                    ),
-                )));
-            }
-            open_days(conn, &e, date, date)?;
-            repo::insert_correction(conn, &stored)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record::<(), _>(
-                conn,
-                "correction.create",
-                "correction",
-                &stored.id,
-                None,
-                Some(&CorrectionView::new(&stored, None)),
-            )?;
-            Ok(Ok(()))
-        })
-        .await?;
-    result.map_err(|e| ApiError::Validation(vec![e]))?;
+    let row = corrections::create(&ctx(&state, &caller, &request_id), &body).await?;
     Ok(created(
         "corrections",
         &row.id,
