@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dated::{self, Dated};
 use super::input::{field_id, parse_id, text};
-use super::scope::{Scope, open_days, visible_employee, writable_employee};
+use super::scope::{Scope, open_days, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
 use crate::audit::Actor;
 use crate::planning;
@@ -514,18 +514,10 @@ pub async fn create(ctx: &Ctx<'_>, body: AssignmentBody) -> Result<AssignmentRow
 
 /// One assignment, when the caller may see its employee (404 otherwise).
 pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<AssignmentRow, Error> {
-    let id = parse_id(id)?;
-    let caller = ctx.caller.clone();
-    Ok(ctx
-        .state
-        .db
-        .run(move |conn| {
-            let row = repo::find_assignment(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &row.employee_id)?;
-            Ok(row)
-        })
-        .await?)
+    dated::get(ctx, id, repo::find_assignment, |r: &AssignmentRow| {
+        r.employee_id.as_str()
+    })
+    .await
 }
 
 /// Replaces what the day's assignment says (the mode and its fields); the employee and the

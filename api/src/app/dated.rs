@@ -9,7 +9,7 @@ use hadir_storage::{DbConnection, StorageError};
 use serde::Serialize;
 
 use super::input::parse_id;
-use super::scope::{Scope, listable_employees, open_days, writable_employee};
+use super::scope::{Scope, listable_employees, open_days, visible_employee, writable_employee};
 use super::{Ctx, Error, duty};
 use crate::audit::Actor;
 
@@ -88,6 +88,30 @@ where
             let scope = Scope::of(conn, &caller)?;
             let employees = listable_employees(conn, &scope, &caller, unit.as_deref())?;
             read(conn, employees)
+        })
+        .await?)
+}
+
+/// The record `id`, when the caller may see its employee (404 otherwise).
+pub async fn get<R>(
+    ctx: &Ctx<'_>,
+    id: &str,
+    find: fn(&mut DbConnection, &str) -> Result<R, StorageError>,
+    employee_of: fn(&R) -> &str,
+) -> Result<R, Error>
+where
+    R: Send + 'static,
+{
+    let id = parse_id(id)?;
+    let caller = ctx.caller.clone();
+    Ok(ctx
+        .state
+        .db
+        .run(move |conn| {
+            let row = find(conn, &id)?;
+            let scope = Scope::of(conn, &caller)?;
+            visible_employee(conn, &scope, &caller, employee_of(&row))?;
+            Ok(row)
         })
         .await?)
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dated::{self, Dated};
 use super::input::{field_id, nullable, parse_id, present, text};
-use super::scope::{Scope, open_days, visible_employee, writable_employee};
+use super::scope::{Scope, open_days, writable_employee};
 use super::{Ctx, Error, FieldError, duty};
 use crate::audit::Actor;
 
@@ -195,18 +195,10 @@ pub async fn create(ctx: &Ctx<'_>, body: NewLeave) -> Result<LeaveRow, Error> {
 
 /// One leave, when the caller may see its employee (404 otherwise).
 pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<LeaveRow, Error> {
-    let id = parse_id(id)?;
-    let caller = ctx.caller.clone();
-    Ok(ctx
-        .state
-        .db
-        .run(move |conn| {
-            let row = repo::find_leave(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &row.employee_id)?;
-            Ok(row)
-        })
-        .await?)
+    dated::get(ctx, id, repo::find_leave, |r: &LeaveRow| {
+        r.employee_id.as_str()
+    })
+    .await
 }
 
 /// Changes a leave (its old and new days must be in open months).
