@@ -232,6 +232,33 @@ pub struct Inbox {
     pub reports: Vec<(ReportRow, EmployeeRow)>,
 }
 
+/// Whose corrections and reports the caller decides: everyone's (`None`: HR and admins), or
+/// their subordinates' (none for an account that is no employee).
+fn decided_by(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> Result<Option<Vec<String>>, StorageError> {
+    Ok(if HR.contains(&caller.role) {
+        None
+    } else if let Some(me) = &caller.employee_id {
+        Some(org::subordinate_ids(conn, me)?)
+    } else {
+        Some(Vec::new())
+    })
+}
+
+/// The counts of corrections and reports waiting for the caller's decision.
+pub fn waiting(conn: &mut DbConnection, caller: &Caller) -> Result<(i64, i64), StorageError> {
+    let people = decided_by(conn, caller)?;
+    if people.as_ref().is_some_and(Vec::is_empty) {
+        return Ok((0, 0));
+    }
+    Ok((
+        repo::pending_corrections(conn, people.as_deref())?,
+        repo::submitted_reports(conn, people.as_deref())?,
+    ))
+}
+
 /// The corrections and reports the caller may decide (never their own).
 pub async fn inbox(ctx: &Ctx<'_>) -> Result<Inbox, Error> {
     let caller = ctx.caller.clone();
@@ -239,13 +266,7 @@ pub async fn inbox(ctx: &Ctx<'_>) -> Result<Inbox, Error> {
         .state
         .db
         .run(move |conn| {
-            let people: Option<Vec<String>> = if HR.contains(&caller.role) {
-                None
-            } else if let Some(me) = &caller.employee_id {
-                Some(org::subordinate_ids(conn, me)?)
-            } else {
-                Some(Vec::new())
-            };
+            let people = decided_by(conn, &caller)?;
             if people.as_ref().is_some_and(Vec::is_empty) {
                 return Ok(Inbox::default());
             }

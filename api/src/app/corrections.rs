@@ -5,16 +5,23 @@
 
 use chrono::NaiveDate;
 use hadir_domain::attendance::correction_deadline;
-use hadir_storage::now_utc;
-use hadir_storage::repo::attendance::{self as repo, CorrectionRow};
+use hadir_domain::{PhotoKey, Role};
+use hadir_storage::repo::attendance::{self as repo, CorrectionRow, DayFilter};
 use hadir_storage::repo::org;
+use hadir_storage::{StorageError, now_utc};
 use serde::{Deserialize, Serialize};
 
-use super::input::{text, utc};
+use super::input::{parse_id, text, utc};
 use super::manual::{hhmm, today_of};
 use super::scope::open_days;
 use super::{Ctx, Error, FieldError};
 use crate::audit::Actor;
+use crate::state::AppState;
+
+/// Who lists the corrections of others (each within their scope).
+pub const READERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor];
+/// The statuses a correction can have.
+pub const STATUSES: [&str; 3] = ["pending", "approved", "rejected"];
 
 const CORRECTION_KINDS: [&str; 5] = [
     "forgot_check_in",
@@ -193,4 +200,121 @@ pub async fn create(ctx: &Ctx<'_>, body: &NewCorrection) -> Result<CorrectionRow
         .await?;
     result.map_err(|e| Error::Validation(vec![e]))?;
     Ok(row)
+}
+
+/// The view of a correction with a short-lived link to its attachment (minted for a caller
+/// found allowed to see it).
+pub async fn view(state: &AppState, row: &CorrectionRow) -> Result<CorrectionView, Error> {
+    let url = match &row.attachment_key {
+        Some(key) => Some(super::links::photo_url(state, key).await?),
+        None => None,
+    };
+    Ok(CorrectionView::new(row, url))
+}
+
+/// What an attachment's bytes are, by their first bytes (the declared type is not trusted).
+fn sniff_attachment(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(("application/pdf", "pdf"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else {
+        None
+    }
+}
+
+fn already_decided(row: &CorrectionRow) -> StorageError {
+    StorageError::Conflict(format!("this correction is already {}", row.status))
+}
+
+/// Attaches the letter or photo behind one of the caller's pending corrections (PDF, JPEG or
+/// PNG, known by its bytes); a second upload replaces the first. The file is stored before
+/// the row names it.
+pub async fn attach(ctx: &Ctx<'_>, id: &str, bytes: Vec<u8>) -> Result<CorrectionRow, Error> {
+    let employee_id = ctx.caller.employee_id.clone().ok_or(Error::NotFound)?;
+    let id = parse_id(id)?;
+    let (content_type, extension) = sniff_attachment(&bytes).ok_or_else(|| {
+        Error::UnsupportedMediaType("an attachment is a PDF, JPEG or PNG file".into())
+    })?;
+    let (emp, cid) = (employee_id.clone(), id.clone());
+    let before = ctx
+        .state
+        .db
+        .run(move |conn| {
+            let row = repo::find_correction(conn, &cid)?;
+            if row.employee_id == emp {
+                Ok(row)
+            } else {
+                Err(StorageError::NotFound)
+            }
+        })
+        .await?;
+    if before.status != "pending" {
+        return Err(already_decided(&before).into());
+    }
+    let key = PhotoKey::new(format!("attachments/{employee_id}/{id}.{extension}"))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    ctx.state.photos.put(&key, bytes, content_type).await?;
+    let (caller, request) = (ctx.caller.clone(), ctx.request.clone());
+    Ok(ctx
+        .state
+        .db
+        .transaction(move |conn| {
+            let before = repo::find_correction(conn, &id)?;
+            if before.status != "pending" {
+                return Err(already_decided(&before));
+            }
+            let mut after = before.clone();
+            after.attachment_key = Some(key.as_str().to_owned());
+            after.attachment_type = Some(content_type.to_owned());
+            repo::replace_correction(conn, &after)?;
+            Actor {
+                caller: &caller,
+                request_id: &request,
+            }
+            .record(
+                conn,
+                "correction.attachment",
+                "correction",
+                &id,
+                Some(&CorrectionView::new(&before, None)),
+                Some(&CorrectionView::new(&after, None)),
+            )?;
+            Ok(after)
+        })
+        .await?)
+}
+
+/// The caller's own corrections.
+pub async fn mine(ctx: &Ctx<'_>, mut filter: DayFilter) -> Result<Vec<CorrectionRow>, Error> {
+    filter.employee_id = Some(ctx.caller.employee_id.clone().ok_or(Error::NotFound)?);
+    Ok(ctx
+        .state
+        .db
+        .run(move |conn| repo::list_corrections(conn, &filter))
+        .await?)
+}
+
+/// Corrections of the people the caller may list (within `unit`).
+pub async fn list(
+    ctx: &Ctx<'_>,
+    mut filter: DayFilter,
+    unit: Option<String>,
+) -> Result<Vec<CorrectionRow>, Error> {
+    ctx.caller.require(READERS)?;
+    super::dated::list(ctx, unit, move |conn, employees| {
+        filter.employees = employees;
+        repo::list_corrections(conn, &filter)
+    })
+    .await
+}
+
+/// One correction, for its employee and whoever may see them.
+pub async fn get(ctx: &Ctx<'_>, id: &str) -> Result<CorrectionRow, Error> {
+    super::dated::get(ctx, id, repo::find_correction, |r: &CorrectionRow| {
+        r.employee_id.as_str()
+    })
+    .await
 }

@@ -55,6 +55,9 @@ pub struct Enrolled {
     pub reference: Reference,
     /// Whether there was no reference before (201) or one was replaced (200).
     pub created: bool,
+    /// Where its photo and thumbnail are stored (for links).
+    pub photo_key: String,
+    pub thumbnail_key: String,
 }
 
 /// The audit view of a reference: where it came from, never the embedding.
@@ -205,6 +208,8 @@ async fn save(
             Ok(Enrolled {
                 reference: Reference::from(&row),
                 created: before.is_none(),
+                photo_key: row.photo_key.clone(),
+                thumbnail_key: row.thumbnail_key.clone(),
             })
         }
         Err(e) => {

@@ -67,6 +67,20 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A patched field that `null` clears, checked: left out stays `None`, `null` becomes
+/// `Some(None)`, a value is checked by `check` (`None` when it fails, the error already
+/// recorded).
+pub fn clearable<T>(
+    field: Option<&Option<String>>,
+    check: impl FnOnce(&str) -> Option<T>,
+) -> Option<Option<T>> {
+    match field {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(value)) => check(value).map(Some),
+    }
+}
+
 /// A field that may be left out but not sent as `null` (it cannot be cleared): `null` fails
 /// with a 422 naming the field.
 pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(

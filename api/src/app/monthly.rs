@@ -203,6 +203,66 @@ pub async fn sheet(
     })
 }
 
+/// An export of a month, checked and audited: who is in it and the month's range.
+#[derive(Debug)]
+pub struct Export {
+    pub month: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub days: Vec<u32>,
+    pub ids: Vec<String>,
+    pub rules: MonthRules,
+}
+
+/// Opens an export of `month` in `format` (json, csv or xlsx) for the caller's scope, a unit
+/// and a search: audited as a read of everyone in it before a byte is produced.
+pub async fn open_export(
+    ctx: &Ctx<'_>,
+    month_raw: Option<&str>,
+    unit: Option<&str>,
+    q: Option<&str>,
+    format: &str,
+) -> Result<Export, Error> {
+    ctx.caller.require(READERS)?;
+    let (raw, first, last) = month_param(month_raw)?;
+    if !["json", "csv", "xlsx"].contains(&format) {
+        return Err(Error::field("format", "must be json, csv or xlsx"));
+    }
+    let unit = super::input::query_id("unit_id", unit)?;
+    let ids = people_matching(
+        ctx.state,
+        ctx.caller.clone(),
+        unit.clone(),
+        q.map(str::to_owned),
+    )
+    .await?;
+    let mut detail = serde_json::json!({"format": format, "unit_id": unit});
+    if let Some(q) = q {
+        detail["q"] = q.into();
+    }
+    reads::record(
+        &ctx.state.db,
+        ctx.caller,
+        ctx.request,
+        Read {
+            action: "attendance.export",
+            entity: "month",
+            entity_id: &raw,
+            subjects: ids.clone(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(Export {
+        days: month::day_numbers(first, last),
+        month: raw,
+        first,
+        last,
+        ids,
+        rules: ctx.state.month_rules(),
+    })
+}
+
 /// A file of the selected month: XLSX or CSV bytes, and its name. Audited as an export of
 /// everyone in it.
 pub async fn export(
@@ -214,36 +274,22 @@ pub async fn export(
     lang: Lang,
 ) -> Result<(Vec<u8>, String), Error> {
     ctx.caller.require(READERS)?;
-    let (raw, first, last) = month_param(Some(month_raw))?;
     if !["csv", "xlsx"].contains(&format) {
         return Err(Error::field("format", "must be csv or xlsx"));
     }
-    let unit = super::input::query_id("unit_id", unit)?;
-    let ids = people_matching(
-        ctx.state,
-        ctx.caller.clone(),
-        unit.clone(),
-        q.map(str::to_owned),
-    )
-    .await?;
-    reads::record(
-        &ctx.state.db,
-        ctx.caller,
-        ctx.request,
-        Read {
-            action: "attendance.export",
-            entity: "month",
-            entity_id: &raw,
-            subjects: ids.clone(),
-            detail: serde_json::json!({"format": format, "unit_id": unit, "q": q}),
-        },
-    )
-    .await?;
-    let days = month::day_numbers(first, last);
-    let rules = ctx.state.month_rules();
+    let export = open_export(ctx, Some(month_raw), unit, q, format).await?;
+    let name = format!("rekap-kehadiran-{}.{format}", export.month);
     let st = ctx.state.clone();
     let is_csv = format == "csv";
     let bytes = tokio::task::spawn_blocking(move || {
+        let Export {
+            first,
+            last,
+            days,
+            ids,
+            rules,
+            ..
+        } = export;
         if is_csv {
             let csv = CsvSheet::new(lang);
             let mut out = csv.start(&days).map_err(Error::Internal)?;
@@ -258,7 +304,75 @@ pub async fn export(
     })
     .await
     .map_err(|e| Error::Internal(format!("export task: {e}")))??;
-    Ok((bytes, format!("rekap-kehadiran-{raw}.{format}")))
+    Ok((bytes, name))
+}
+
+/// One employee's month, computed in a single chunk.
+async fn one(
+    state: &AppState,
+    employee_id: String,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<EmployeeMonth, Error> {
+    let rules = state.month_rules();
+    state
+        .db
+        .run(move |conn| Ok(month::compute(conn, &[employee_id], first, last, &rules)))
+        .await??
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// The caller's own month (`YYYY-MM`): the month checked, and its days, totals and cut.
+pub async fn mine(
+    ctx: &Ctx<'_>,
+    month_raw: Option<&str>,
+) -> Result<(String, EmployeeMonth), Error> {
+    let employee_id = ctx.caller.employee_id.clone().ok_or(Error::NotFound)?;
+    let (raw, first, last) = month_param(month_raw)?;
+    Ok((raw, one(ctx.state, employee_id, first, last).await?))
+}
+
+/// The allowance statement of an employee's month (the caller's own when `employee_id` is
+/// left out), for whoever may see them; audited as a read.
+pub async fn statement(
+    ctx: &Ctx<'_>,
+    employee_id: Option<&str>,
+    month_raw: Option<&str>,
+) -> Result<(String, hadir_storage::repo::org::EmployeeRow, EmployeeMonth), Error> {
+    let (raw, first, last) = month_param(month_raw)?;
+    let employee_id = match super::input::query_id("employee_id", employee_id)? {
+        Some(id) => id,
+        None => ctx
+            .caller
+            .employee_id
+            .clone()
+            .ok_or_else(|| Error::field("employee_id", "is required"))?,
+    };
+    let (caller, id) = (ctx.caller.clone(), employee_id.clone());
+    let employee = ctx
+        .state
+        .db
+        .run(move |conn| {
+            let scope = Scope::of(conn, &caller)?;
+            super::scope::visible_employee(conn, &scope, &caller, &id)
+        })
+        .await?;
+    reads::record(
+        &ctx.state.db,
+        ctx.caller,
+        ctx.request,
+        Read {
+            action: "attendance.statement.read",
+            entity: "employee",
+            entity_id: &employee.id,
+            subjects: vec![employee.id.clone()],
+            detail: serde_json::json!({"month": raw}),
+        },
+    )
+    .await?;
+    let m = one(ctx.state, employee_id, first, last).await?;
+    Ok((raw, employee, m))
 }
 
 /// One employee's day as the month reads it: its status (codes, punches, why) and its plan.

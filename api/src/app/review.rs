@@ -463,3 +463,35 @@ pub async fn decide_many(
         })
         .await?)
 }
+
+/// What waits for the caller's decision, as counts a client shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Waiting {
+    /// Flagged check-ins in the caller's scope (reviewers only).
+    pub check_ins: i64,
+    pub corrections: i64,
+    pub reports: i64,
+}
+
+/// The counts of what waits for the caller: flagged check-ins, corrections and reports.
+pub async fn waiting(ctx: &Ctx<'_>) -> Result<Waiting, Error> {
+    let caller = ctx.caller.clone();
+    Ok(ctx
+        .state
+        .db
+        .run(move |conn| {
+            let check_ins = if REVIEWERS.contains(&caller.role) {
+                let scope = Scope::of(conn, &caller)?;
+                check_ins::flagged_count(conn, scope.units().as_deref())?
+            } else {
+                0
+            };
+            let (corrections, reports) = super::attendance::waiting(conn, &caller)?;
+            Ok(Waiting {
+                check_ins,
+                corrections,
+                reports,
+            })
+        })
+        .await?)
+}

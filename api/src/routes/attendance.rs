@@ -9,27 +9,19 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use hadir_domain::{PhotoKey, Role};
-use hadir_storage::repo::attendance::{self as repo, CorrectionRow, DayFilter, ReportRow};
-use hadir_storage::repo::org::{self};
-use hadir_storage::{DbConnection, StorageError};
+use hadir_storage::repo::attendance::{CorrectionRow, DayFilter, ReportRow};
 use serde::Deserialize;
 
-use super::check_ins::photo_url;
 use super::plans::{created, date_param, decode_cursor, page};
 use super::{ctx, page_limit, parse_id, query_id};
 use crate::app::corrections::{self, CorrectionView, NewCorrection};
 use crate::app::manual::{self, ManualEntryView, NewManualBatch, NewManualEntry};
 use crate::app::reports::{self, ReportBody, ReportView};
-use crate::app::scope::{Scope, listable_employees, visible_employee};
-use crate::audit::Actor;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
-
-const HR: &[Role] = &[Role::Admin, Role::Hr];
 
 /// The caller's employee id, or 404 for an account that is no employee.
 fn me(caller: &AuthUser) -> Result<String, ApiError> {
@@ -146,19 +138,6 @@ pub async fn create_correction(
     ))
 }
 
-/// What an attachment's bytes are, by their first bytes (the declared type is not trusted).
-fn sniff_attachment(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"%PDF-") {
-        Some(("application/pdf", "pdf"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else {
-        None
-    }
-}
-
 /// `PUT /api/v1/me/corrections/{id}/attachment`: the letter or photo behind a pending
 /// correction (PDF, JPEG or PNG; the body is the file). A second upload replaces the first.
 pub async fn put_attachment(
@@ -169,8 +148,8 @@ pub async fn put_attachment(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let id = parse_id(&id)?;
+    me(&caller)?;
+    parse_id(&id)?;
     let bytes = super::read_limited(
         &req,
         payload,
@@ -178,141 +157,64 @@ pub async fn put_attachment(
         "an attachment",
     )
     .await?;
-    let (content_type, extension) = sniff_attachment(&bytes).ok_or_else(|| {
-        ApiError::UnsupportedMediaType("an attachment is a PDF, JPEG or PNG file".into())
-    })?;
-    let (emp, cid) = (employee_id.clone(), id.clone());
-    let before = state
-        .db
-        .run(move |conn| {
-            let row = repo::find_correction(conn, &cid)?;
-            if row.employee_id == emp {
-                Ok(row)
-            } else {
-                Err(StorageError::NotFound)
-            }
-        })
-        .await?;
-    if before.status != "pending" {
-        return Err(ApiError::Conflict(format!(
-            "this correction is already {}",
-            before.status
-        )));
-    }
-    let key = PhotoKey::new(format!("attachments/{employee_id}/{id}.{extension}"))
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state.photos.put(&key, bytes, content_type).await?;
-    let row = state
-        .db
-        .transaction(move |conn| {
-            let before = repo::find_correction(conn, &id)?;
-            if before.status != "pending" {
-                return Err(StorageError::Conflict(format!(
-                    "this correction is already {}",
-                    before.status
-                )));
-            }
-            let mut after = before.clone();
-            after.attachment_key = Some(key.as_str().to_owned());
-            after.attachment_type = Some(content_type.to_owned());
-            repo::replace_correction(conn, &after)?;
-            Actor {
-                caller: &caller,
-                request_id: &request_id,
-            }
-            .record(
-                conn,
-                "correction.attachment",
-                "correction",
-                &id,
-                Some(&CorrectionView::new(&before, None)),
-                Some(&CorrectionView::new(&after, None)),
-            )?;
-            Ok(after)
-        })
-        .await?;
+    let row = corrections::attach(&ctx(&state, &caller, &request_id), &id, bytes).await?;
     Ok(HttpResponse::Ok().json(CorrectionView::new(&row, None)))
 }
 
-async fn correction_view(
+async fn corrections_page(
     state: &AppState,
-    row: &CorrectionRow,
-) -> Result<CorrectionView, ApiError> {
-    let url = match &row.attachment_key {
-        Some(key) => Some(photo_url(state, key).await?),
-        None => None,
-    };
-    Ok(CorrectionView::new(row, url))
-}
-
-/// `GET /api/v1/me/corrections`: the caller's own requests.
-pub async fn my_corrections(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    query: web::Query<DayQuery>,
+    rows: Vec<CorrectionRow>,
+    limit: i64,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = me(&caller)?;
-    let (mut filter, _) = query.filter(&["pending", "approved", "rejected"])?;
-    filter.employee_id = Some(employee_id);
-    list_corrections_with(&state, filter, None).await
-}
-
-/// `GET /api/v1/corrections`: requests of the people in the caller's scope.
-pub async fn list_corrections(
-    state: web::Data<AppState>,
-    caller: AuthUser,
-    query: web::Query<DayQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin, Role::Supervisor])?;
-    let (filter, unit) = query.filter(&["pending", "approved", "rejected"])?;
-    list_corrections_with(&state, filter, Some((caller, unit))).await
-}
-
-async fn list_corrections_with(
-    state: &AppState,
-    mut filter: DayFilter,
-    scope: Option<(AuthUser, Option<String>)>,
-) -> Result<HttpResponse, ApiError> {
-    let limit = filter.limit;
-    let rows = state
-        .db
-        .run(move |conn| {
-            if let Some((caller, unit)) = scope {
-                let s = Scope::of(conn, &caller)?;
-                filter.employees = listable_employees(conn, &s, &caller, unit.as_deref())?;
-            }
-            repo::list_corrections(conn, &filter)
-        })
-        .await?;
     let (rows, next_cursor) = page(rows, limit, |r| (r.date, r.id.as_str()));
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
-        items.push(correction_view(state, r).await?);
+        items.push(corrections::view(state, r).await?);
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
 }
 
+/// `GET /api/v1/me/corrections`: the caller's own requests.
+pub async fn my_corrections(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    me(&caller)?;
+    let (filter, _) = query.filter(&corrections::STATUSES)?;
+    let limit = filter.limit;
+    let rows = corrections::mine(&ctx(&state, &caller, &request_id), filter).await?;
+    corrections_page(&state, rows, limit).await
+}
+
+/// `GET /api/v1/corrections`: requests of the people in the caller's scope.
+pub async fn list_corrections(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+    query: web::Query<DayQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(corrections::READERS)?;
+    let (filter, unit) = query.filter(&corrections::STATUSES)?;
+    let limit = filter.limit;
+    let rows = corrections::list(&ctx(&state, &caller, &request_id), filter, unit).await?;
+    corrections_page(&state, rows, limit).await
+}
+
 /// `GET /api/v1/corrections/{id}`: for the employee and whoever may see them.
 pub async fn get_correction(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let row = state
-        .db
-        .run(move |conn| {
-            let row = repo::find_correction(conn, &id)?;
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &row.employee_id)?;
-            Ok(row)
-        })
-        .await?;
+    let row = corrections::get(&ctx(&state, &caller, &request_id), &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(correction_view(&state, &row).await?))
+        .json(corrections::view(&state, &row).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -336,7 +238,7 @@ pub async fn decide_correction(
     let row =
         crate::app::attendance::decide_correction(&ctx, &id, &body.decision, body.note.as_deref())
             .await?;
-    Ok(HttpResponse::Ok().json(correction_view(&state, &row).await?))
+    Ok(HttpResponse::Ok().json(corrections::view(&state, &row).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,25 +342,4 @@ pub async fn decide_report(
         crate::app::attendance::decide_report(&ctx, &id, &body.decision, body.comment.as_deref())
             .await?;
     Ok(HttpResponse::Ok().json(ReportView::new(&row)?))
-}
-
-/// The counts of corrections and reports waiting for the caller's decision.
-pub(crate) fn waiting(
-    conn: &mut DbConnection,
-    caller: &AuthUser,
-) -> Result<(i64, i64), StorageError> {
-    let people: Option<Vec<String>> = if HR.contains(&caller.role) {
-        None
-    } else if let Some(me) = &caller.employee_id {
-        Some(org::subordinate_ids(conn, me)?)
-    } else {
-        Some(Vec::new())
-    };
-    if people.as_ref().is_some_and(Vec::is_empty) {
-        return Ok((0, 0));
-    }
-    Ok((
-        repo::pending_corrections(conn, people.as_deref())?,
-        repo::submitted_reports(conn, people.as_deref())?,
-    ))
 }

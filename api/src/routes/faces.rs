@@ -38,17 +38,11 @@ async fn view(
 
 async fn answer(state: &AppState, enrolled: Enrolled) -> Result<HttpResponse, ApiError> {
     let employee = enrolled.reference.employee_id.clone();
-    let id = employee.clone();
-    let row = state
-        .db
-        .run(move |conn| hadir_storage::repo::faces::find_reference(conn, &id))
-        .await?
-        .ok_or_else(|| ApiError::Internal("a reference vanished after it was saved".into()))?;
     let body = view(
         state,
         enrolled.reference,
-        &row.photo_key,
-        &row.thumbnail_key,
+        &enrolled.photo_key,
+        &enrolled.thumbnail_key,
     )
     .await?;
     let mut response = if enrolled.created {

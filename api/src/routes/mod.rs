@@ -200,31 +200,3 @@ pub(crate) fn ctx<'a>(
         request,
     }
 }
-
-/// The answer of a transaction that may refuse by separation of duties (`app::duty::ensure`):
-/// a refusal is recorded in the audit log and answered 403; storage errors go through `map`.
-pub(crate) async fn settled<T>(
-    state: &crate::state::AppState,
-    caller: &crate::auth::AuthUser,
-    request_id: &crate::telemetry::RequestId,
-    action: &str,
-    result: Result<T, crate::app::duty::TxError>,
-    map: impl FnOnce(hadir_storage::StorageError) -> crate::error::ApiError,
-) -> Result<T, crate::error::ApiError> {
-    use crate::app::duty::{Settled, settle};
-    match settle(&state.db, caller, request_id, action, result).await {
-        Settled::Done(value) => Ok(value),
-        Settled::Refused(why) => Err(crate::error::ApiError::Forbidden(why)),
-        Settled::Failed(e) => Err(map(e)),
-    }
-}
-
-/// Audits a read of personal data (`app::reads`) before it is answered.
-pub(crate) async fn audit_read(
-    state: &crate::state::AppState,
-    caller: &crate::auth::AuthUser,
-    request_id: &crate::telemetry::RequestId,
-    read: crate::app::reads::Read<'_>,
-) -> Result<(), crate::error::ApiError> {
-    Ok(crate::app::reads::record(&state.db, caller, request_id, read).await?)
-}

@@ -4,18 +4,14 @@
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
 use futures_util::StreamExt as _;
-use hadir_domain::Role;
 use hadir_domain::day::Code;
 use hadir_domain::org::subtree;
 use hadir_storage::repo::org;
 use serde::Deserialize;
 
-use super::query_id;
-use crate::app::monthly::{month_param, people, produce, produce_all, xlsx_bytes};
-use crate::app::reads::Read;
-use crate::app::scope::{Scope, visible_employee};
+use super::ctx;
+use crate::app::monthly::{self, produce, produce_all, xlsx_bytes};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::export::{CsvSheet, Lang};
@@ -58,22 +54,6 @@ fn cut_json(m: &EmployeeMonth, cap_bp: u32) -> serde_json::Value {
     })
 }
 
-/// One employee's month, computed in a single chunk.
-async fn one(
-    state: &AppState,
-    employee_id: String,
-    first: NaiveDate,
-    last: NaiveDate,
-) -> Result<EmployeeMonth, ApiError> {
-    let rules = state.month_rules();
-    state
-        .db
-        .run(move |conn| Ok(month::compute(conn, &[employee_id], first, last, &rules)))
-        .await??
-        .pop()
-        .ok_or(ApiError::NotFound)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct MyMonthQuery {
     pub month: Option<String>,
@@ -83,11 +63,11 @@ pub struct MyMonthQuery {
 pub async fn mine(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<MyMonthQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
-    let (raw, first, last) = month_param(query.month.as_deref())?;
-    let m = one(&state, employee_id, first, last).await?;
+    let (raw, m) =
+        monthly::mine(&ctx(&state, &caller, &request_id), query.month.as_deref()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "month": raw,
         "days": m.days.iter().map(|(s, _)| day_json(s)).collect::<Vec<_>>(),
@@ -110,37 +90,12 @@ pub async fn statement(
     request_id: RequestId,
     query: web::Query<StatementQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (raw, first, last) = month_param(query.month.as_deref())?;
-    let employee_id = match query_id("employee_id", query.employee_id.as_deref())? {
-        Some(id) => id,
-        None => caller
-            .employee_id
-            .clone()
-            .ok_or_else(|| ApiError::field("employee_id", "is required"))?,
-    };
-    let id = employee_id.clone();
-    let who = caller.clone();
-    let employee = state
-        .db
-        .run(move |conn| {
-            let scope = Scope::of(conn, &caller)?;
-            visible_employee(conn, &scope, &caller, &id)
-        })
-        .await?;
-    super::audit_read(
-        &state,
-        &who,
-        &request_id,
-        Read {
-            action: "attendance.statement.read",
-            entity: "employee",
-            entity_id: &employee.id,
-            subjects: vec![employee.id.clone()],
-            detail: serde_json::json!({"month": raw}),
-        },
+    let (raw, employee, m) = monthly::statement(
+        &ctx(&state, &caller, &request_id),
+        query.employee_id.as_deref(),
+        query.month.as_deref(),
     )
     .await?;
-    let m = one(&state, employee_id, first, last).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "month": raw,
         "employee": {"id": employee.id, "nip": employee.nip, "name": employee.name},
@@ -274,32 +229,25 @@ pub async fn monthly(
     request_id: RequestId,
     query: web::Query<MonthlyQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr, Role::UnitAdmin])?;
-    let (raw, first, last) = month_param(query.month.as_deref())?;
+    caller.require(monthly::READERS)?;
     let lang = Lang::parse(query.lang.as_deref())
         .ok_or_else(|| ApiError::field("lang", "must be id or en"))?;
     let format = query.format.clone().unwrap_or_else(|| "json".into());
-    if !["json", "csv", "xlsx"].contains(&format.as_str()) {
-        return Err(ApiError::field("format", "must be json, csv or xlsx"));
-    }
-    let unit = query_id("unit_id", query.unit_id.as_deref())?;
-    let who = caller.clone();
-    let ids = people(&state, caller, unit.clone()).await?;
-    super::audit_read(
-        &state,
-        &who,
-        &request_id,
-        Read {
-            action: "attendance.export",
-            entity: "month",
-            entity_id: &raw,
-            subjects: ids.clone(),
-            detail: serde_json::json!({"format": format, "unit_id": unit}),
-        },
+    let monthly::Export {
+        month: raw,
+        first,
+        last,
+        days,
+        ids,
+        rules,
+    } = monthly::open_export(
+        &ctx(&state, &caller, &request_id),
+        query.month.as_deref(),
+        query.unit_id.as_deref(),
+        None,
+        &format,
     )
     .await?;
-    let days = month::day_numbers(first, last);
-    let rules = state.month_rules();
     let filename = format!("rekap-kehadiran-{raw}.{format}");
     let disposition = (
         header::CONTENT_DISPOSITION,

@@ -10,12 +10,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{NaiveDate, TimeDelta, Utc};
-use hadir_domain::checkin::Kind;
-use hadir_domain::plan::{self};
-use hadir_storage::repo::check_ins::{self, CheckInRow};
-use hadir_storage::repo::org::{self};
-use hadir_storage::repo::plan::{self as repo, PlanFilter};
+use chrono::NaiveDate;
+use hadir_storage::repo::plan::PlanFilter;
 use serde::{Deserialize, Serialize};
 
 use super::{ctx, page_limit, query_id};
@@ -28,7 +24,6 @@ use crate::app::rosters::{self, NewRoster, RosterView};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::planning;
 use crate::state::AppState;
 use crate::telemetry::RequestId;
 
@@ -411,77 +406,12 @@ pub async fn delete_leave(
 // ---------------------------------------------------------------------------------------------
 // Today
 
-#[derive(Debug, Serialize)]
-pub struct TodayView {
-    pub date: NaiveDate,
-    pub timezone: String,
-    pub mode: plan::Mode,
-    /// The main place (the first of `places`), as API.md shows it.
-    pub place: Option<plan::Place>,
-    /// Every place the day allows (an employee may be allowed at several offices).
-    pub places: Vec<plan::Place>,
-    pub window: Option<plan::Window>,
-    /// One line: what decided the day (leave, holiday, assignment, schedule).
-    pub reason: String,
-    pub check_in: Option<super::check_ins::CheckInView>,
-    pub check_out: Option<super::check_ins::CheckInView>,
-}
-
 /// `GET /api/v1/me/today`: the caller's plan for the current work day and what they sent.
-pub async fn today(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let employee_id = caller.employee_id.clone().ok_or(ApiError::NotFound)?;
-    let now = Utc::now();
-    let default_tz = state.check_in.time_zone();
-    let (employee, book) = state
-        .db
-        .run(move |conn| {
-            let employee = org::find_employee(conn, &employee_id)?;
-            let d = now.date_naive();
-            let book = repo::load_book(
-                conn,
-                Some(std::slice::from_ref(&employee_id)),
-                d - TimeDelta::days(2),
-                d + TimeDelta::days(1),
-            )?;
-            Ok((employee, book))
-        })
-        .await?;
-    let tz = planning::time_zone_of(&book, &employee, default_tz);
-    let today = now.with_timezone(&tz).date_naive();
-    let yesterday = today.pred_opt().unwrap_or(today);
-    let today_plan = planning::day_plan(&book, &employee, today, default_tz)?;
-    let yesterday_plan = planning::day_plan(&book, &employee, yesterday, default_tz)?;
-    // A night shift that is not over yet is still "today" for the phone.
-    let day = plan::plan_for(&yesterday_plan, &today_plan, Kind::Out, now).clone();
-    let (emp, date) = (employee.id.clone(), day.date.to_string());
-    let rows: Vec<CheckInRow> = state
-        .db
-        .run(move |conn| check_ins::on_local_date(conn, &emp, &date))
-        .await?;
-    let counted = |r: &&CheckInRow| r.status != "rejected";
-    let first_in = rows
-        .iter()
-        .filter(counted)
-        .filter(|r| r.kind == "in")
-        .min_by_key(|r| r.counted_at);
-    let last_out = rows
-        .iter()
-        .filter(counted)
-        .filter(|r| r.kind == "out")
-        .max_by_key(|r| r.counted_at);
-    Ok(HttpResponse::Ok().json(TodayView {
-        date: day.date,
-        timezone: day.timezone.clone(),
-        mode: day.mode,
-        place: day.places.first().cloned(),
-        places: day.places.clone(),
-        window: day.window,
-        reason: day.reason.clone(),
-        check_in: first_in
-            .map(|r| super::check_ins::CheckInView::from_row(r, None))
-            .transpose()?,
-        check_out: last_out
-            .map(|r| super::check_ins::CheckInView::from_row(r, None))
-            .transpose()?,
-    }))
+pub async fn today(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let today = crate::app::check_ins::today(&ctx(&state, &caller, &request_id)).await?;
+    Ok(HttpResponse::Ok().json(today))
 }

@@ -7,18 +7,11 @@
 //! a second one), and nothing in a closed month changes (409) until an admin reopens it.
 
 use actix_web::{HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
-use hadir_domain::Role;
-use hadir_storage::repo::audit::{self as audit_repo, AuditFilter};
-use hadir_storage::repo::check_ins::{self};
 use hadir_storage::repo::months::MonthCloseRow;
 use serde::{Deserialize, Serialize};
 
 use super::check_ins::{CheckInView, photo_url, utc};
-use super::{ctx, page_limit, parse_id, query_id};
-use crate::app::scope::Scope;
+use super::{ctx, parse_id};
 use crate::app::{self};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -280,86 +273,35 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-fn instant(field: &str, raw: Option<&str>) -> Result<Option<NaiveDateTime>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some(t.naive_utc()));
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(Some)
-        .ok_or_else(|| ApiError::field(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time"))
-}
-
 /// `GET /api/v1/audit-log`: who did what, newest first (admins and HR). There is no route that
 /// changes or deletes an entry.
 pub async fn audit_log(
     state: web::Data<AppState>,
     caller: AuthUser,
+    request_id: RequestId,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Hr])?;
-    let limit = page_limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        None => None,
-        Some(raw) => Some(
-            (|| {
-                let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-                let (micros, id) = text.split_once('|')?;
-                let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
-                Some((at, id.to_owned()))
-            })()
-            .ok_or_else(|| ApiError::field("cursor", "not a cursor this API issued"))?,
-        ),
-    };
-    let mut to = instant("to", query.to.as_deref())?;
-    if let (Some(raw), Some(t)) = (query.to.as_deref(), to)
-        && NaiveDate::parse_from_str(raw, "%Y-%m-%d").is_ok()
-    {
-        // A `to` date includes that whole day.
-        to = Some(t + chrono::TimeDelta::days(1));
-    }
-    let filter = AuditFilter {
-        subject_employee_id: query_id("employee_id", query.employee_id.as_deref())?,
+    let request = app::audit_log::AuditRequest {
+        employee_id: query.employee_id.clone(),
         entity: query.entity.clone(),
         entity_id: query.entity_id.clone(),
-        actor_user_id: query_id("actor_user_id", query.actor_user_id.as_deref())?,
+        actor_user_id: query.actor_user_id.clone(),
         action: query.action.clone(),
-        from: instant("from", query.from.as_deref())?,
-        to,
-        before,
-        limit: limit + 1,
+        from: query.from.clone(),
+        to: query.to.clone(),
+        limit: query.limit,
+        cursor: query.cursor.clone(),
     };
-    let (mut rows, subjects) = state
-        .db
-        .run(move |conn| {
-            let rows = audit_repo::list(conn, &filter)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut subjects: std::collections::HashMap<String, Vec<String>> =
-                std::collections::HashMap::new();
-            for s in audit_repo::subjects_of(conn, &ids)? {
-                subjects.entry(s.audit_id).or_default().push(s.employee_id);
-            }
-            Ok((rows, subjects))
-        })
-        .await?;
-    let next_cursor = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-        rows.pop();
-        rows.last().map(|r| {
-            URL_SAFE_NO_PAD.encode(format!("{}|{}", r.at.and_utc().timestamp_micros(), r.id))
-        })
-    } else {
-        None
-    };
+    let page = app::audit_log::list(&ctx(&state, &caller, &request_id), &request).await?;
     let parse = |raw: &Option<String>| {
         raw.as_deref().map(|j| {
             serde_json::from_str::<serde_json::Value>(j).unwrap_or(serde_json::Value::Null)
         })
     };
-    let items: Vec<_> = rows
+    let items: Vec<_> = page
+        .items
         .iter()
-        .map(|r| {
+        .map(|(r, subjects)| {
             serde_json::json!({
                 "id": r.id,
                 "at": utc(r.at),
@@ -371,31 +313,24 @@ pub async fn audit_log(
                 "after": parse(&r.after_json),
                 "request_id": r.request_id,
                 "client_addr": r.client_addr,
-                "employee_ids": subjects.get(&r.id).cloned().unwrap_or_default(),
+                "employee_ids": subjects,
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor })))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "items": items, "next_cursor": page.next_cursor })))
 }
 
 /// `GET /api/v1/me/inbox`: what waits for the caller, for the counts a client shows.
-pub async fn inbox(state: web::Data<AppState>, caller: AuthUser) -> Result<HttpResponse, ApiError> {
-    let (flagged, corrections, reports) = state
-        .db
-        .run(move |conn| {
-            let flagged = if app::review::REVIEWERS.contains(&caller.role) {
-                let scope = Scope::of(conn, &caller)?;
-                check_ins::flagged_count(conn, scope.units().as_deref())?
-            } else {
-                0
-            };
-            let (corrections, reports) = super::attendance::waiting(conn, &caller)?;
-            Ok((flagged, corrections, reports))
-        })
-        .await?;
+pub async fn inbox(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let waiting = app::review::waiting(&ctx(&state, &caller, &request_id)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "check_ins_to_review": flagged,
-        "corrections_to_decide": corrections,
-        "reports_to_decide": reports,
+        "check_ins_to_review": waiting.check_ins,
+        "corrections_to_decide": waiting.corrections,
+        "reports_to_decide": waiting.reports,
     })))
 }
