@@ -14,7 +14,7 @@ use super::{Ctx, Error};
 pub const READERS: &[Role] = &[Role::Admin, Role::Hr];
 
 /// What the log is asked for, as the interface received it (checked here).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct AuditRequest {
     /// The employee the entries concern (whose data was read or changed).
     pub employee_id: Option<String>,

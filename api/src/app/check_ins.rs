@@ -727,7 +727,7 @@ pub async fn detail(ctx: &Ctx<'_>, id: &str) -> Result<CheckInView, Error> {
 }
 
 /// What the caller's own list is asked for, as the interface received it (checked here).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct MineRequest {
     /// A date (from its start, UTC) or an RFC 3339 time.
     pub from: Option<String>,

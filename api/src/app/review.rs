@@ -30,7 +30,7 @@ pub const REVIEWERS: &[Role] = &[Role::Admin, Role::Hr, Role::UnitAdmin];
 pub const STATUSES: [&str; 4] = ["flagged", "accepted", "approved", "rejected"];
 
 /// What the queue is asked for, as the interface received it (checked here).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct QueueRequest {
     pub status: Option<String>,
     pub unit_id: Option<String>,

@@ -272,28 +272,14 @@ pub async fn get(
         .json(view))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct MineQuery {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// `GET /api/v1/me/check-ins`: the caller's check-ins, newest first.
 pub async fn mine(
     state: web::Data<AppState>,
     caller: AuthUser,
     request_id: RequestId,
-    query: web::Query<MineQuery>,
+    query: web::Query<check_ins::MineRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = check_ins::MineRequest {
-        from: query.from.clone(),
-        to: query.to.clone(),
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let page = check_ins::mine(&ctx(&state, &caller, &request_id), &request).await?;
+    let page = check_ins::mine(&ctx(&state, &caller, &request_id), &query).await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({ "items": page.items, "next_cursor": page.next_cursor })))
 }

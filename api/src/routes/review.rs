@@ -112,18 +112,6 @@ pub async fn reopen_month(
 // ---------------------------------------------------------------------------------------------
 // The review queue
 
-#[derive(Debug, Deserialize)]
-pub struct QueueQuery {
-    pub status: Option<String>,
-    pub unit_id: Option<String>,
-    pub employee_id: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub flag: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// Who a queue item belongs to.
 #[derive(Debug, Serialize)]
 pub struct Person {
@@ -147,23 +135,9 @@ pub async fn queue(
     state: web::Data<AppState>,
     caller: AuthUser,
     request_id: RequestId,
-    query: web::Query<QueueQuery>,
+    query: web::Query<app::review::QueueRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let page = app::review::queue(
-        &ctx(&state, &caller, &request_id),
-        app::review::QueueRequest {
-            status: q.status,
-            unit_id: q.unit_id,
-            employee_id: q.employee_id,
-            from: q.from,
-            to: q.to,
-            flag: q.flag,
-            limit: q.limit,
-            cursor: q.cursor,
-        },
-    )
-    .await?;
+    let page = app::review::queue(&ctx(&state, &caller, &request_id), query.into_inner()).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for (r, e) in &page.items {
         items.push(QueueItem {
@@ -259,40 +233,15 @@ pub async fn review_many(
 // ---------------------------------------------------------------------------------------------
 // The audit log and the inbox
 
-#[derive(Debug, Deserialize)]
-pub struct AuditQuery {
-    /// The employee the entries concern (whose data was read or changed).
-    pub employee_id: Option<String>,
-    pub entity: Option<String>,
-    pub entity_id: Option<String>,
-    pub actor_user_id: Option<String>,
-    pub action: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
 /// `GET /api/v1/audit-log`: who did what, newest first (admins and HR). There is no route that
 /// changes or deletes an entry.
 pub async fn audit_log(
     state: web::Data<AppState>,
     caller: AuthUser,
     request_id: RequestId,
-    query: web::Query<AuditQuery>,
+    query: web::Query<app::audit_log::AuditRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = app::audit_log::AuditRequest {
-        employee_id: query.employee_id.clone(),
-        entity: query.entity.clone(),
-        entity_id: query.entity_id.clone(),
-        actor_user_id: query.actor_user_id.clone(),
-        action: query.action.clone(),
-        from: query.from.clone(),
-        to: query.to.clone(),
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    };
-    let page = app::audit_log::list(&ctx(&state, &caller, &request_id), &request).await?;
+    let page = app::audit_log::list(&ctx(&state, &caller, &request_id), &query).await?;
     let parse = |raw: &Option<String>| {
         raw.as_deref().map(|j| {
             serde_json::from_str::<serde_json::Value>(j).unwrap_or(serde_json::Value::Null)
