@@ -571,12 +571,116 @@ impl PerceptualHash {
             .map(PerceptualHash)
             .map_err(|_| UnknownValue(s.to_owned()))
     }
+
+    /// The hash cut into four 16-bit bands, most significant first (the stored hex form's
+    /// digits 1-4, 5-8, 9-12 and 13-16).
+    #[must_use]
+    pub fn bands(self) -> [u16; BANDS] {
+        let b = self.0.to_be_bytes();
+        [
+            u16::from_be_bytes([b[0], b[1]]),
+            u16::from_be_bytes([b[2], b[3]]),
+            u16::from_be_bytes([b[4], b[5]]),
+            u16::from_be_bytes([b[6], b[7]]),
+        ]
+    }
+
+    /// What to look up in a band index to find every stored hash within `max_distance` bits
+    /// of this one (multi-index hashing): for each band, the values within `max_distance / 4`
+    /// bits of this hash's. Two hashes within `max_distance` agree that closely on at least one
+    /// band, for if every band differed in `max_distance / 4 + 1` bits or more they would
+    /// differ in more than `max_distance`. `None` when that radius would need more than
+    /// `MAX_PROBES` look-ups (a scan is cheaper then).
+    #[must_use]
+    pub fn probes(self, max_distance: u32) -> Option<[Vec<u16>; BANDS]> {
+        let radius = max_distance / 4;
+        if radius > MAX_BAND_RADIUS {
+            return None;
+        }
+        Some(self.bands().map(|value| within(value, radius)))
+    }
+}
+
+/// How many bands a hash is cut into for its index.
+pub const BANDS: usize = 4;
+/// The largest radius per band that is looked up (137 values per band at 2).
+pub const MAX_BAND_RADIUS: u32 = 2;
+
+/// The 16-bit values within `radius` bits of `value`, `value` first.
+fn within(value: u16, radius: u32) -> Vec<u16> {
+    let mut out = vec![value];
+    let mut masks = vec![0u16];
+    for _ in 0..radius {
+        // Grow each mask of the last weight by one bit above its highest, so each set of bits
+        // comes once.
+        let mut next = Vec::new();
+        for mask in masks {
+            let start = if mask == 0 {
+                0
+            } else {
+                16 - mask.leading_zeros()
+            };
+            for bit in start..16 {
+                let m = mask | (1 << bit);
+                next.push(m);
+                out.push(value ^ m);
+            }
+        }
+        masks = next;
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn band_probes_find_every_hash_within_the_distance() {
+        assert_eq!(within(0x1234, 0), [0x1234]);
+        assert_eq!(within(0x1234, 1).len(), 17);
+        let two = within(0xbeef, 2);
+        assert_eq!(two.len(), 137);
+        let unique: std::collections::HashSet<u16> = two.iter().copied().collect();
+        assert_eq!(unique.len(), 137, "each value once");
+        assert!(two.iter().all(|v| (v ^ 0xbeef).count_ones() <= 2));
+        // Every hash within 10 bits shares a probed value in some band; one 12 bits away
+        // (3 in each band) may not.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..2_000 {
+            let a = PerceptualHash(next());
+            let mut b = a.0;
+            let flips = u32::try_from(next() % 11).unwrap();
+            while (a.0 ^ b).count_ones() < flips {
+                b ^= 1 << (next() % 64);
+            }
+            let b = PerceptualHash(b);
+            assert!(a.distance(b) <= 10);
+            let probes = a.probes(10).unwrap();
+            let found = b
+                .bands()
+                .iter()
+                .zip(&probes)
+                .any(|(band, values)| values.contains(band));
+            assert!(found, "{a:?} and {b:?} at {}", a.distance(b));
+        }
+        let a = PerceptualHash(0);
+        let b = PerceptualHash(0x0007_0007_0007_0007);
+        let probes = a.probes(10).unwrap();
+        assert!(!b.bands().iter().zip(&probes).any(|(v, p)| p.contains(v)));
+        assert!(a.probes(12).is_none());
+        assert_eq!(
+            PerceptualHash(0x0123_4567_89ab_cdef).bands(),
+            [0x0123, 0x4567, 0x89ab, 0xcdef]
+        );
+    }
     use crate::geofence::{Fence, Fix, judge};
 
     fn at(lat: f64, lon: f64) -> Coordinates {

@@ -405,6 +405,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    selfie_bands (check_in_id, band) {
+        check_in_id -> Text,
+        band -> Integer,
+        value -> Text,
+        place_id -> Text,
+        local_date -> Text,
+        employee_id -> Text,
+        phash -> Text,
+    }
+}
+
 diesel::joinable!(offices -> units (unit_id));
 diesel::joinable!(check_in_flags -> check_ins (check_in_id));
 diesel::joinable!(manual_entries -> employees (employee_id));
@@ -454,4 +466,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     corrections,
     daily_reports,
     check_in_flags,
+    selfie_bands,
 );

@@ -669,12 +669,19 @@ fn find_duplicate(
     let Some(place_id) = &row.place_id else {
         return Ok(None);
     };
-    let colleague = check_ins::colleague_hashes(conn, place_id, &row.local_date, &row.employee_id)?
-        .into_iter()
-        .filter_map(|hex| PerceptualHash::from_hex(&hex).ok())
-        .map(|h| h.distance(phash))
-        .filter(|d| *d <= max_distance)
-        .min();
+    let colleague = check_ins::colleague_hashes(
+        conn,
+        place_id,
+        &row.local_date,
+        &row.employee_id,
+        phash,
+        max_distance,
+    )?
+    .into_iter()
+    .filter_map(|hex| PerceptualHash::from_hex(&hex).ok())
+    .map(|h| h.distance(phash))
+    .filter(|d| *d <= max_distance)
+    .min();
     Ok(colleague.map(|distance| DuplicateOf::Colleague { distance }))
 }
 

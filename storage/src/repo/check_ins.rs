@@ -2,8 +2,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use hadir_domain::checkin::PerceptualHash;
 
-use crate::schema::{check_in_flags, check_in_reviews, check_ins, devices, employees};
+use crate::schema::{
+    check_in_flags, check_in_reviews, check_ins, devices, employees, selfie_bands,
+};
 use crate::{DbConnection, StorageError};
 
 #[derive(
@@ -56,6 +59,25 @@ pub fn insert(
     diesel::insert_into(check_ins::table)
         .values(row)
         .execute(conn)?;
+    if let Some(place_id) = &row.place_id {
+        for band in 0..4u8 {
+            let start = usize::from(band) * 4;
+            let value = row.photo_phash.get(start..start + 4).ok_or_else(|| {
+                StorageError::Other(format!("check-in {}: perceptual hash", row.id))
+            })?;
+            diesel::insert_into(selfie_bands::table)
+                .values((
+                    selfie_bands::check_in_id.eq(&row.id),
+                    selfie_bands::band.eq(i32::from(band)),
+                    selfie_bands::value.eq(value),
+                    selfie_bands::place_id.eq(place_id),
+                    selfie_bands::local_date.eq(&row.local_date),
+                    selfie_bands::employee_id.eq(&row.employee_id),
+                    selfie_bands::phash.eq(&row.photo_phash),
+                ))
+                .execute(conn)?;
+        }
+    }
     for code in codes {
         diesel::insert_into(check_in_flags::table)
             .values((
@@ -123,19 +145,44 @@ pub fn own_hashes_since(
         .load(conn)?)
 }
 
-/// The perceptual hashes of other employees' selfies at a place on a local date.
+/// The perceptual hashes of other employees' selfies at a place on a local date that may lie
+/// within `max_distance` bits of `phash`: those sharing a probed band value (`PerceptualHash::
+/// probes`), found through the band index, so the cost follows the near hashes, not the day's
+/// count. The caller measures the distance of each. Where the distance allowed would need too
+/// many probes, every hash of the day.
 pub fn colleague_hashes(
     conn: &mut DbConnection,
     place_id: &str,
     local_date: &str,
     employee_id: &str,
+    phash: PerceptualHash,
+    max_distance: u32,
 ) -> Result<Vec<String>, StorageError> {
-    Ok(check_ins::table
-        .filter(check_ins::place_id.eq(place_id))
-        .filter(check_ins::local_date.eq(local_date))
-        .filter(check_ins::employee_id.ne(employee_id))
-        .select(check_ins::photo_phash)
-        .load(conn)?)
+    let Some(probes) = phash.probes(max_distance) else {
+        return Ok(check_ins::table
+            .filter(check_ins::place_id.eq(place_id))
+            .filter(check_ins::local_date.eq(local_date))
+            .filter(check_ins::employee_id.ne(employee_id))
+            .select(check_ins::photo_phash)
+            .load(conn)?);
+    };
+    let mut found: Vec<(String, String)> = Vec::new();
+    for (band, values) in (0i32..).zip(probes) {
+        let values: Vec<String> = values.iter().map(|v| format!("{v:04x}")).collect();
+        found.extend(
+            selfie_bands::table
+                .filter(selfie_bands::place_id.eq(place_id))
+                .filter(selfie_bands::local_date.eq(local_date))
+                .filter(selfie_bands::band.eq(band))
+                .filter(selfie_bands::value.eq_any(&values))
+                .filter(selfie_bands::employee_id.ne(employee_id))
+                .select((selfie_bands::check_in_id, selfie_bands::phash))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    found.sort_unstable();
+    found.dedup();
+    Ok(found.into_iter().map(|(_, hash)| hash).collect())
 }
 
 /// Position in a newest-first list: the last item's receipt time and id.
@@ -541,6 +588,8 @@ pub fn delete_kind_on(
         .select(check_ins::id)
         .load(conn)?;
     diesel::delete(check_in_flags::table.filter(check_in_flags::check_in_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::delete(selfie_bands::table.filter(selfie_bands::check_in_id.eq_any(&ids)))
         .execute(conn)?;
     diesel::delete(check_in_reviews::table.filter(check_in_reviews::check_in_id.eq_any(&ids)))
         .execute(conn)?;

@@ -1018,3 +1018,69 @@ async fn selfies_of_a_month_closed_long_ago_are_reduced_to_their_thumbnails() {
         .unwrap();
     assert_eq!((report.reduced, report.deleted), (0, 0));
 }
+
+/// The colleague look-up goes through the band index (`selfie_bands`): a hash 10 bits from the
+/// new selfie's is found, one 12 bits away (3 in each band) and the employee's own are not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
+    use hadir_domain::checkin::PerceptualHash;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let body = created(
+        app.post_check_in(
+            &siti.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-b-480x640.jpg"),
+        )
+        .await,
+    )
+    .await;
+    let mut conn = app.db.connect();
+    let template = check_ins::find(&mut conn, body["id"].as_str().unwrap()).unwrap();
+    let base = PerceptualHash(0x0123_4567_89ab_cdef);
+    let near = PerceptualHash(base.0 ^ 0x0007_0007_0003_0003); // 10 bits
+    let far = PerceptualHash(base.0 ^ 0x0007_0007_0007_0007); // 12 bits
+    assert_eq!((base.distance(near), base.distance(far)), (10, 12));
+    for (who, hash) in [
+        (&siti.employee_id, near),
+        (&siti.employee_id, far),
+        (&budi.employee_id, base),
+    ] {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut row = template.clone();
+        row.id.clone_from(&id);
+        row.client_id = id;
+        row.employee_id.clone_from(who);
+        row.photo_phash = hash.to_hex();
+        check_ins::insert(&mut conn, &row, &[]).unwrap();
+    }
+    let found = check_ins::colleague_hashes(
+        &mut conn,
+        template.place_id.as_deref().unwrap(),
+        &template.local_date,
+        &budi.employee_id,
+        base,
+        10,
+    )
+    .unwrap();
+    assert!(found.contains(&near.to_hex()), "{found:?}");
+    assert!(!found.contains(&far.to_hex()), "{found:?}");
+    assert!(
+        !found.contains(&base.to_hex()),
+        "the employee's own: {found:?}"
+    );
+    // Beyond what the bands can serve, every hash of the day is read.
+    let all = check_ins::colleague_hashes(
+        &mut conn,
+        template.place_id.as_deref().unwrap(),
+        &template.local_date,
+        &budi.employee_id,
+        base,
+        12,
+    )
+    .unwrap();
+    assert_eq!(all.len(), 3, "siti's selfie, near and far: {all:?}");
+}
