@@ -1,7 +1,9 @@
 //! The duplicate-selfie look-up among colleagues, on SQLite: the hashes near a new selfie's at
-//! an office on a day, through the band index (what a check-in runs), beside reading every
-//! hash of the day (what it ran before), with 1,000 and 100,000 selfies stored for that office
-//! and day. Hashes are random, so nearly every look-up finds nothing: an honest check-in.
+//! an office on a day as a check-in looks them up (the day read whole up to
+//! `check_ins::SCAN_UP_TO` selfies, through the band index above), beside the band index
+//! alone and beside reading every hash of the day (what it did before), with 1,000, 10,000
+//! and 100,000 selfies stored for that office and day. Hashes are random, so nearly every
+//! look-up finds nothing: an honest check-in.
 //!
 //! `cargo bench -p hadir-bench --bench duplicates`
 
@@ -133,6 +135,33 @@ fn scan(
     Ok(nearest(&hashes, phash))
 }
 
+/// The band index's probes alone, whatever the day's count.
+fn bands(
+    conn: &mut DbConnection,
+    employee: &str,
+    phash: PerceptualHash,
+) -> Result<Option<u32>, StorageError> {
+    use hadir_storage::schema::selfie_bands as sb;
+    let probes = phash
+        .probes(10)
+        .ok_or_else(|| StorageError::Other("probes".into()))?;
+    let mut hashes = Vec::new();
+    for (band, values) in (0i32..).zip(probes) {
+        let values: Vec<String> = values.iter().map(|v| format!("{v:04x}")).collect();
+        hashes.extend(
+            sb::table
+                .filter(sb::place_id.eq(PLACE))
+                .filter(sb::local_date.eq(DATE))
+                .filter(sb::band.eq(band))
+                .filter(sb::value.eq_any(&values))
+                .filter(sb::employee_id.ne(employee))
+                .select(sb::phash)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(nearest(&hashes, phash))
+}
+
 fn nearest(hashes: &[String], phash: PerceptualHash) -> Option<u32> {
     hashes
         .iter()
@@ -144,7 +173,7 @@ fn nearest(hashes: &[String], phash: PerceptualHash) -> Option<u32> {
 
 fn duplicates(c: &mut Criterion) {
     let mut group = c.benchmark_group("colleague duplicate look-up (SQLite)");
-    for selfies in [1_000, 100_000] {
+    for selfies in [1_000, 10_000, 100_000] {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let url = format!("sqlite://{}", dir.path().join("bench.sqlite3").display());
         let url = DatabaseUrl::parse(&url).unwrap_or_else(|e| panic!("{e}"));
@@ -156,7 +185,7 @@ fn duplicates(c: &mut Criterion) {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let employees = seed(&mut conn, selfies, &mut rng).unwrap_or_else(|e| panic!("{e}"));
         let probe = PerceptualHash(rng.next());
-        group.bench_function(BenchmarkId::new("band index", selfies), |b| {
+        group.bench_function(BenchmarkId::new("as a check-in looks", selfies), |b| {
             b.iter(|| {
                 check_ins::colleague_hashes(
                     &mut conn,
@@ -168,6 +197,9 @@ fn duplicates(c: &mut Criterion) {
                 )
                 .map(|h| nearest(&h, probe))
             });
+        });
+        group.bench_function(BenchmarkId::new("band index alone", selfies), |b| {
+            b.iter(|| bands(&mut conn, &employees[0], black_box(probe)));
         });
         group.bench_function(BenchmarkId::new("scan of the day", selfies), |b| {
             b.iter(|| scan(&mut conn, &employees[0], black_box(probe)));

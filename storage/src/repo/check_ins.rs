@@ -145,11 +145,15 @@ pub fn own_hashes_since(
         .load(conn)?)
 }
 
+/// Up to how many colleagues' hashes of a day are read whole: below this, one read of the day
+/// costs less than the band index's probes (`bench/benches/duplicates.rs`).
+pub const SCAN_UP_TO: usize = 1_500;
+
 /// The perceptual hashes of other employees' selfies at a place on a local date that may lie
-/// within `max_distance` bits of `phash`: those sharing a probed band value (`PerceptualHash::
-/// probes`), found through the band index, so the cost follows the near hashes, not the day's
-/// count. The caller measures the distance of each. Where the distance allowed would need too
-/// many probes, every hash of the day.
+/// within `max_distance` bits of `phash`; the caller measures the distance of each. A day of up
+/// to `SCAN_UP_TO` selfies is read whole; a larger one through the band index (`selfie_bands`,
+/// `PerceptualHash::probes`), so the cost follows the near hashes, not the day's count (unless
+/// `max_distance` is too wide for the bands: then the day is read whole).
 pub fn colleague_hashes(
     conn: &mut DbConnection,
     place_id: &str,
@@ -158,13 +162,42 @@ pub fn colleague_hashes(
     phash: PerceptualHash,
     max_distance: u32,
 ) -> Result<Vec<String>, StorageError> {
-    let Some(probes) = phash.probes(max_distance) else {
-        return Ok(check_ins::table
+    colleague_hashes_reading_up_to(
+        conn,
+        (place_id, local_date, employee_id),
+        phash,
+        max_distance,
+        SCAN_UP_TO,
+    )
+}
+
+/// `colleague_hashes` with another bound on the day read whole (0: always the index).
+pub fn colleague_hashes_reading_up_to(
+    conn: &mut DbConnection,
+    (place_id, local_date, employee_id): (&str, &str, &str),
+    phash: PerceptualHash,
+    max_distance: u32,
+    scan_up_to: usize,
+) -> Result<Vec<String>, StorageError> {
+    let day = |conn: &mut DbConnection, limit: Option<usize>| {
+        let query = check_ins::table
             .filter(check_ins::place_id.eq(place_id))
             .filter(check_ins::local_date.eq(local_date))
             .filter(check_ins::employee_id.ne(employee_id))
-            .select(check_ins::photo_phash)
-            .load(conn)?);
+            .select(check_ins::photo_phash);
+        match limit {
+            Some(n) => query
+                .limit(i64::try_from(n).unwrap_or(i64::MAX))
+                .load::<String>(conn),
+            None => query.load::<String>(conn),
+        }
+    };
+    let first = day(conn, Some(scan_up_to + 1))?;
+    if first.len() <= scan_up_to {
+        return Ok(first);
+    }
+    let Some(probes) = phash.probes(max_distance) else {
+        return Ok(day(conn, None)?);
     };
     let mut found: Vec<(String, String)> = Vec::new();
     for (band, values) in (0i32..).zip(probes) {

@@ -1019,8 +1019,9 @@ async fn selfies_of_a_month_closed_long_ago_are_reduced_to_their_thumbnails() {
     assert_eq!((report.reduced, report.deleted), (0, 0));
 }
 
-/// The colleague look-up goes through the band index (`selfie_bands`): a hash 10 bits from the
-/// new selfie's is found, one 12 bits away (3 in each band) and the employee's own are not.
+/// The colleague look-up of a large day goes through the band index (`selfie_bands`): a hash 10
+/// bits from the new selfie's is found, one 12 bits away (3 in each band) and the employee's
+/// own are not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
     use hadir_domain::checkin::PerceptualHash;
@@ -1057,30 +1058,34 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
         row.photo_phash = hash.to_hex();
         check_ins::insert(&mut conn, &row, &[]).unwrap();
     }
-    let found = check_ins::colleague_hashes(
-        &mut conn,
-        template.place_id.as_deref().unwrap(),
-        &template.local_date,
-        &budi.employee_id,
-        base,
-        10,
-    )
-    .unwrap();
+    let place = template.place_id.as_deref().unwrap();
+    let day = (
+        place,
+        template.local_date.as_str(),
+        budi.employee_id.as_str(),
+    );
+    // Through the index (a day read whole only up to 0 selfies).
+    let found = check_ins::colleague_hashes_reading_up_to(&mut conn, day, base, 10, 0).unwrap();
     assert!(found.contains(&near.to_hex()), "{found:?}");
     assert!(!found.contains(&far.to_hex()), "{found:?}");
     assert!(
         !found.contains(&base.to_hex()),
         "the employee's own: {found:?}"
     );
-    // Beyond what the bands can serve, every hash of the day is read.
-    let all = check_ins::colleague_hashes(
-        &mut conn,
-        template.place_id.as_deref().unwrap(),
-        &template.local_date,
-        &budi.employee_id,
-        base,
-        12,
-    )
-    .unwrap();
-    assert_eq!(all.len(), 3, "siti's selfie, near and far: {all:?}");
+    // A small day is read whole (the caller measures each), and so is any day when the
+    // distance allowed is beyond what the bands serve; never the employee's own.
+    for (scan_up_to, max_distance) in [(check_ins::SCAN_UP_TO, 10), (0, 12)] {
+        let mut all = check_ins::colleague_hashes_reading_up_to(
+            &mut conn,
+            day,
+            base,
+            max_distance,
+            scan_up_to,
+        )
+        .unwrap();
+        all.sort();
+        let mut expected = vec![template.photo_phash.clone(), near.to_hex(), far.to_hex()];
+        expected.sort();
+        assert_eq!(all, expected);
+    }
 }

@@ -389,12 +389,15 @@ async fn check_ins_are_judged_against_the_days_assignment_and_window() {
         "{body}"
     );
 
-    // Hours that start two hours from now: a check-in now is before the window opens.
+    // Hours that start two hours from now: a check-in now is before the window opens. They
+    // hold from the work day of the check-ins above (near midnight, the day before the
+    // calendar's: hours that wrap belong to the day they started, and that day would otherwise
+    // keep the hours it had, within which a check-in now still falls).
     let res = patch(
         app,
         t,
         &format!("/api/v1/schedules/{schedule}"),
-        &json!({"days": every_day(&jakarta_hhmm(120), &jakarta_hhmm(180))}),
+        &json!({"days": every_day(&jakarta_hhmm(120), &jakarta_hhmm(180)), "valid_from": day}),
     )
     .await;
     assert_eq!(res.status(), StatusCode::OK);
