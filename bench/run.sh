@@ -3,7 +3,9 @@
 #   1. the embedded default (SQLite + photo folder),
 #   2. PostgreSQL + S3 (a throwaway cluster from scripts/lib/postgres.sh and the s3s-fs dev
 #      server, both on loopback),
-# each with N employees (default 2000) logging in and then checking in at concurrency 16 and 64;
+# each with N employees (default 2000) logging in and then checking in at concurrency 16 and 64
+# (and, on the embedded default, 16 again: the first round holds each employee's first check-in
+# ever, which creates their photo folders and binds their phone, the third is the steady state);
 #   3. PostgreSQL + S3 again with two instances sharing the database and the bucket, the load
 #      spread over both;
 # and, on the embedded default, an overload round: 50 clients sending 24-megapixel photos
@@ -30,7 +32,7 @@ BIN=$TARGET/release
 
 echo "== embedded default"
 "$BIN/hadir-peak" --server-bin "$BIN/hadir" --employees "$EMPLOYEES" \
-  --large-share "$LARGE_SHARE" --concurrency 16,64 --overload 50
+  --large-share "$LARGE_SHARE" --concurrency 16,64,16 --overload 50
 
 echo "== PostgreSQL + S3"
 hadir_pg_start
