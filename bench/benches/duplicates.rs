@@ -135,33 +135,6 @@ fn scan(
     Ok(nearest(&hashes, phash))
 }
 
-/// The band index's probes alone, whatever the day's count.
-fn bands(
-    conn: &mut DbConnection,
-    employee: &str,
-    phash: PerceptualHash,
-) -> Result<Option<u32>, StorageError> {
-    use hadir_storage::schema::selfie_bands as sb;
-    let probes = phash
-        .probes(10)
-        .ok_or_else(|| StorageError::Other("probes".into()))?;
-    let mut hashes = Vec::new();
-    for (band, values) in (0i32..).zip(probes) {
-        let values: Vec<String> = values.iter().map(|v| format!("{v:04x}")).collect();
-        hashes.extend(
-            sb::table
-                .filter(sb::place_id.eq(PLACE))
-                .filter(sb::local_date.eq(DATE))
-                .filter(sb::band.eq(band))
-                .filter(sb::value.eq_any(&values))
-                .filter(sb::employee_id.ne(employee))
-                .select(sb::phash)
-                .load::<String>(conn)?,
-        );
-    }
-    Ok(nearest(&hashes, phash))
-}
-
 fn nearest(hashes: &[String], phash: PerceptualHash) -> Option<u32> {
     hashes
         .iter()
@@ -199,7 +172,16 @@ fn duplicates(c: &mut Criterion) {
             });
         });
         group.bench_function(BenchmarkId::new("band index alone", selfies), |b| {
-            b.iter(|| bands(&mut conn, &employees[0], black_box(probe)));
+            b.iter(|| {
+                check_ins::colleague_hashes_reading_up_to(
+                    &mut conn,
+                    (PLACE, DATE, &employees[0]),
+                    black_box(probe),
+                    10,
+                    0,
+                )
+                .map(|h| nearest(&h, probe))
+            });
         });
         group.bench_function(BenchmarkId::new("scan of the day", selfies), |b| {
             b.iter(|| scan(&mut conn, &employees[0], black_box(probe)));
