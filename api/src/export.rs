@@ -355,3 +355,81 @@ impl XlsxBook {
 fn col_index(col: usize) -> u16 {
     u16::try_from(col).unwrap_or(u16::MAX)
 }
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// One day as the API shows it.
+#[must_use]
+pub fn day_json(status: &hadir_domain::day::DayStatus) -> serde_json::Value {
+    serde_json::json!({
+        "date": status.date,
+        "code": status.code(),
+        "codes": status.codes,
+        "check_in": status.check_in,
+        "check_out": status.check_out,
+        "late_minutes": status.late_minutes,
+        "early_minutes": status.early_minutes,
+        "explanation": status.explanation,
+    })
+}
+
+#[must_use]
+pub fn totals_json(m: &EmployeeMonth) -> serde_json::Value {
+    let mut totals = serde_json::Map::new();
+    totals.insert("present".into(), m.present_days.into());
+    for c in Code::ALL {
+        totals.insert(
+            c.as_str().into(),
+            m.totals.get(&c).copied().unwrap_or(0).into(),
+        );
+    }
+    serde_json::Value::Object(totals)
+}
+
+#[must_use]
+pub fn cut_json(m: &EmployeeMonth, cap_bp: u32) -> serde_json::Value {
+    serde_json::json!({
+        "total_bp": m.statement.total_bp,
+        "uncapped_bp": m.statement.uncapped_bp,
+        "cap_bp": cap_bp,
+        "percent": f64::from(m.statement.total_bp) / 100.0,
+    })
+}
+
+/// The JSON objects of a chunk of employees, comma-separated (a leading comma unless this is
+/// the first row of the document).
+pub fn json_rows(
+    months: &[EmployeeMonth],
+    first_row: &mut bool,
+    cap_bp: u32,
+) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    for m in months {
+        if !*first_row {
+            bytes.push(b',');
+        }
+        *first_row = false;
+        let row = serde_json::json!({
+            "employee": {
+                "id": m.employee.id, "nip": m.employee.nip,
+                "name": m.employee.name, "position": m.employee.position,
+                "unit": {"id": m.employee.unit_id, "name": m.unit_name},
+            },
+            "codes": m.days.iter().map(|(s, _)| s.code()).collect::<Vec<_>>(),
+            "totals": totals_json(m),
+            "allowance_cut": cut_json(m, cap_bp),
+        });
+        bytes.extend(serde_json::to_vec(&row).map_err(|e| e.to_string())?);
+    }
+    Ok(bytes)
+}
+
+#[must_use]
+pub fn json_opening(raw: &str, days: &[u32]) -> Vec<u8> {
+    format!(
+        "{{\"month\":\"{raw}\",\"days\":{},\"employees\":[",
+        serde_json::to_string(days).unwrap_or_default()
+    )
+    .into_bytes()
+}

@@ -185,7 +185,7 @@ async fn export(
         .ok_or_else(|| err(&"--lang must be id or en"))?;
     let state = AppState::init(settings).await?;
     let started = std::time::Instant::now();
-    let count = hadir_api::routes::export_month(&state, month, format, lang, unit, out)
+    let count = hadir_api::app::monthly::export_to_file(&state, month, format, lang, unit, out)
         .await
         .map_err(|e| err(&e))?;
     println!(

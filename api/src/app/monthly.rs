@@ -451,3 +451,75 @@ pub async fn day_by_staff_id(ctx: &Ctx<'_>, staff_id: &str, date: NaiveDate) -> 
     let (_, id) = found.into_iter().next().ok_or(Error::NotFound)?;
     day(ctx, &id, date).await
 }
+
+/// `hadir export` (the operator, on the server: no caller, no scope): the month of every active
+/// employee (or a unit's) into `out`, in `format`.
+pub async fn export_to_file(
+    state: &AppState,
+    raw: &str,
+    format: &str,
+    lang: Lang,
+    unit: Option<String>,
+    out: &std::path::Path,
+) -> Result<usize, Error> {
+    let (first, last) =
+        month::month_range(raw).ok_or_else(|| Error::field("month", "must be YYYY-MM"))?;
+    let ids = state
+        .db
+        .run(move |conn| {
+            let units = match unit {
+                Some(u) => Some(
+                    subtree(&org::unit_parents(conn)?, &u)
+                        .into_iter()
+                        .collect::<Vec<_>>(),
+                ),
+                None => None,
+            };
+            month::employees_of(conn, units.as_deref())
+        })
+        .await?;
+    let count = ids.len();
+    let days = month::day_numbers(first, last);
+    let rules = state.month_rules();
+    let (st, format, raw, out) = (
+        state.clone(),
+        format.to_owned(),
+        raw.to_owned(),
+        out.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || -> Result<(), Error> {
+        use std::io::Write as _;
+        let io = |e: std::io::Error| Error::Internal(format!("{}: {e}", out.display()));
+        if format == "xlsx" {
+            let bytes = xlsx_bytes(&st, &ids, (first, last), &rules, lang, &days)?;
+            return std::fs::write(&out, bytes).map_err(io);
+        }
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&out).map_err(io)?);
+        let csv = CsvSheet::new(lang);
+        if format == "csv" {
+            file.write_all(&csv.start(&days).map_err(Error::Internal)?)
+                .map_err(io)?;
+        } else {
+            file.write_all(&crate::export::json_opening(&raw, &days))
+                .map_err(io)?;
+        }
+        let mut first_row = true;
+        let cap_bp = st.allowance.cap_bp;
+        produce_all(&st, &ids, (first, last), &rules, |months| {
+            let bytes = if format == "csv" {
+                csv.rows(&months).map_err(Error::Internal)?
+            } else {
+                crate::export::json_rows(&months, &mut first_row, cap_bp)
+                    .map_err(Error::Internal)?
+            };
+            file.write_all(&bytes).map_err(io)
+        })?;
+        if format == "json" {
+            file.write_all(b"]}").map_err(io)?;
+        }
+        file.flush().map_err(io)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("export task: {e}")))??;
+    Ok(count)
+}

@@ -126,8 +126,6 @@ routes! {
     "/api/v1/me/export" => { get: me_export::export },
 }
 
-pub use monthly::export_to_file as export_month;
-
 fn method_not_allowed(allowed: &[&str]) -> HttpResponse {
     let mut res = Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,

@@ -5,54 +5,16 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt as _;
-use hadir_domain::day::Code;
-use hadir_domain::org::subtree;
-use hadir_storage::repo::org;
 use serde::Deserialize;
 
 use super::ctx;
-use crate::app::monthly::{self, produce, produce_all, xlsx_bytes};
+use crate::app::monthly::{self, produce, xlsx_bytes};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::export::{CsvSheet, Lang};
-use crate::month::{self, EmployeeMonth};
+use crate::export::{CsvSheet, Lang, cut_json, day_json, json_opening, json_rows, totals_json};
+
 use crate::state::AppState;
 use crate::telemetry::RequestId;
-
-/// One day as the API shows it.
-fn day_json(status: &hadir_domain::day::DayStatus) -> serde_json::Value {
-    serde_json::json!({
-        "date": status.date,
-        "code": status.code(),
-        "codes": status.codes,
-        "check_in": status.check_in,
-        "check_out": status.check_out,
-        "late_minutes": status.late_minutes,
-        "early_minutes": status.early_minutes,
-        "explanation": status.explanation,
-    })
-}
-
-fn totals_json(m: &EmployeeMonth) -> serde_json::Value {
-    let mut totals = serde_json::Map::new();
-    totals.insert("present".into(), m.present_days.into());
-    for c in Code::ALL {
-        totals.insert(
-            c.as_str().into(),
-            m.totals.get(&c).copied().unwrap_or(0).into(),
-        );
-    }
-    serde_json::Value::Object(totals)
-}
-
-fn cut_json(m: &EmployeeMonth, cap_bp: u32) -> serde_json::Value {
-    serde_json::json!({
-        "total_bp": m.statement.total_bp,
-        "uncapped_bp": m.statement.uncapped_bp,
-        "cap_bp": cap_bp,
-        "percent": f64::from(m.statement.total_bp) / 100.0,
-    })
-}
 
 #[derive(Debug, Deserialize)]
 pub struct MyMonthQuery {
@@ -113,111 +75,6 @@ pub struct MonthlyQuery {
     pub unit_id: Option<String>,
     pub format: Option<String>,
     pub lang: Option<String>,
-}
-
-/// The JSON objects of a chunk of employees, comma-separated (a leading comma unless this is
-/// the first row of the document).
-fn json_rows(
-    months: &[EmployeeMonth],
-    first_row: &mut bool,
-    cap_bp: u32,
-) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::new();
-    for m in months {
-        if !*first_row {
-            bytes.push(b',');
-        }
-        *first_row = false;
-        let row = serde_json::json!({
-            "employee": {
-                "id": m.employee.id, "nip": m.employee.nip,
-                "name": m.employee.name, "position": m.employee.position,
-                "unit": {"id": m.employee.unit_id, "name": m.unit_name},
-            },
-            "codes": m.days.iter().map(|(s, _)| s.code()).collect::<Vec<_>>(),
-            "totals": totals_json(m),
-            "allowance_cut": cut_json(m, cap_bp),
-        });
-        bytes.extend(serde_json::to_vec(&row).map_err(|e| ApiError::Internal(e.to_string()))?);
-    }
-    Ok(bytes)
-}
-
-fn json_opening(raw: &str, days: &[u32]) -> Vec<u8> {
-    format!(
-        "{{\"month\":\"{raw}\",\"days\":{},\"employees\":[",
-        serde_json::to_string(days).unwrap_or_default()
-    )
-    .into_bytes()
-}
-
-/// `hadir export`: the month of every active employee (or a unit's) into `out`, in `format`.
-pub async fn export_to_file(
-    state: &AppState,
-    raw: &str,
-    format: &str,
-    lang: Lang,
-    unit: Option<String>,
-    out: &std::path::Path,
-) -> Result<usize, ApiError> {
-    let (first, last) =
-        month::month_range(raw).ok_or_else(|| ApiError::field("month", "must be YYYY-MM"))?;
-    let ids = state
-        .db
-        .run(move |conn| {
-            let units = match unit {
-                Some(u) => Some(
-                    subtree(&org::unit_parents(conn)?, &u)
-                        .into_iter()
-                        .collect::<Vec<_>>(),
-                ),
-                None => None,
-            };
-            month::employees_of(conn, units.as_deref())
-        })
-        .await?;
-    let count = ids.len();
-    let days = month::day_numbers(first, last);
-    let rules = state.month_rules();
-    let (st, format, raw, out) = (
-        state.clone(),
-        format.to_owned(),
-        raw.to_owned(),
-        out.to_owned(),
-    );
-    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
-        use std::io::Write as _;
-        let io = |e: std::io::Error| ApiError::Internal(format!("{}: {e}", out.display()));
-        if format == "xlsx" {
-            let bytes = xlsx_bytes(&st, &ids, (first, last), &rules, lang, &days)?;
-            return std::fs::write(&out, bytes).map_err(io);
-        }
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&out).map_err(io)?);
-        let csv = CsvSheet::new(lang);
-        if format == "csv" {
-            file.write_all(&csv.start(&days).map_err(ApiError::Internal)?)
-                .map_err(io)?;
-        } else {
-            file.write_all(&json_opening(&raw, &days)).map_err(io)?;
-        }
-        let mut first_row = true;
-        let cap_bp = st.allowance.cap_bp;
-        produce_all(&st, &ids, (first, last), &rules, |months| {
-            let bytes = if format == "csv" {
-                csv.rows(&months).map_err(ApiError::Internal)?
-            } else {
-                json_rows(&months, &mut first_row, cap_bp)?
-            };
-            file.write_all(&bytes).map_err(io)
-        })?;
-        if format == "json" {
-            file.write_all(b"]}").map_err(io)?;
-        }
-        file.flush().map_err(io)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("export task: {e}")))??;
-    Ok(count)
 }
 
 /// `GET /api/v1/attendance/monthly?month=&unit_id=&format=json|csv|xlsx&lang=id|en`: one row
@@ -291,7 +148,9 @@ pub async fn monthly(
                 if is_csv {
                     bytes.extend(csv.rows(&months).map_err(ApiError::Internal)?);
                 } else {
-                    bytes.extend(json_rows(&months, &mut first_row, cap_bp)?);
+                    bytes.extend(
+                        json_rows(&months, &mut first_row, cap_bp).map_err(ApiError::Internal)?,
+                    );
                 }
                 Ok(Bytes::from(bytes))
             });
