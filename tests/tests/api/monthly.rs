@@ -413,3 +413,55 @@ async fn a_schedule_changed_after_a_close_leaves_the_closed_month_as_it_was() {
     assert_eq!(res.status(), StatusCode::OK);
     let _ = budi;
 }
+
+/// The operator's `hadir export` (`app::monthly::export_to_file`) writes the same month as HR's
+/// export route, byte for byte in JSON and CSV, and an XLSX workbook; a bad month is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_file_export_writes_what_the_route_sends() {
+    use hadir_api::app::monthly::export_to_file;
+    use hadir_api::export::Lang;
+    let w = world().await;
+    let (hr, _, _) = october(&w).await;
+    let app = &w.app;
+    let dir = tempfile::tempdir().unwrap();
+    let unit = Some(w.dinas_a.clone());
+    for format in ["json", "csv"] {
+        let out = dir.path().join(format!("month.{format}"));
+        let count = export_to_file(&app.state, "2026-10", format, Lang::Id, unit.clone(), &out)
+            .await
+            .unwrap();
+        assert_eq!(count, 3, "{format}");
+        let res = app
+            .get(
+                &format!(
+                    "/api/v1/attendance/monthly?month=2026-10&unit_id={}&format={format}",
+                    w.dinas_a
+                ),
+                &hr.access,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let sent = res.bytes().await.unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), sent.to_vec(), "{format}");
+    }
+    let out = dir.path().join("month.xlsx");
+    export_to_file(&app.state, "2026-10", "xlsx", Lang::Id, unit.clone(), &out)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(&out).unwrap();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["Rekap", "Total"]);
+    let range = book.worksheet_range("Rekap").unwrap();
+    let nips: Vec<String> = (1..range.height())
+        .filter_map(|r| range.get((r, 0)).map(ToString::to_string))
+        .collect();
+    assert_eq!(nips.len(), 3, "{nips:?}");
+    assert!(nips.contains(&crate::org::nip(3)), "{nips:?}");
+    let err = export_to_file(&app.state, "2026-13", "csv", Lang::Id, None, &out)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, hadir_api::app::Error::Validation(f) if f[0].field == "month"),
+        "{err:?}"
+    );
+}
