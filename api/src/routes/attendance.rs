@@ -148,6 +148,7 @@ pub async fn put_attachment(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    // Refused before the body is read (the use case checks both again).
     me(&caller)?;
     parse_id(&id)?;
     let bytes = super::read_limited(

@@ -60,23 +60,25 @@ pub fn insert(
         .values(row)
         .execute(conn)?;
     if let Some(place_id) = &row.place_id {
-        for band in 0..4u8 {
-            let start = usize::from(band) * 4;
-            let value = row.photo_phash.get(start..start + 4).ok_or_else(|| {
-                StorageError::Other(format!("check-in {}: perceptual hash", row.id))
-            })?;
-            diesel::insert_into(selfie_bands::table)
-                .values((
+        let hash = &row.photo_phash;
+        let bands = (0..4)
+            .map(|band: i32| {
+                let start = usize::try_from(band).unwrap_or_default() * 4;
+                let value = hash.get(start..start + 4).ok_or_else(|| {
+                    StorageError::Other(format!("check-in {}: perceptual hash", row.id))
+                })?;
+                Ok((
                     selfie_bands::check_in_id.eq(&row.id),
-                    selfie_bands::band.eq(i32::from(band)),
+                    selfie_bands::band.eq(band),
                     selfie_bands::value.eq(value),
                     selfie_bands::place_id.eq(place_id),
                     selfie_bands::local_date.eq(&row.local_date),
                     selfie_bands::employee_id.eq(&row.employee_id),
-                    selfie_bands::phash.eq(&row.photo_phash),
+                    selfie_bands::phash.eq(hash),
                 ))
-                .execute(conn)?;
-        }
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        insert_batch!(conn, selfie_bands::table, bands, 4)?;
     }
     for code in codes {
         diesel::insert_into(check_in_flags::table)
