@@ -17,11 +17,15 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use hadir_domain::PhotoKey;
 use hadir_domain::checkin::{self, Flag, FlagCode, Status};
+use hadir_domain::checkin::{DuplicateOf, PerceptualHash};
+use hadir_domain::face::{CopyFound, copy_flag};
 use hadir_domain::face::{FaceFinding, FaceThresholds, face_flags, late_status};
+use hadir_face::copy::{self, Picture};
 use hadir_face::{Detection, Embedding, FaceModels};
 use hadir_storage::repo::check_ins;
 use hadir_storage::repo::faces;
 use hadir_storage::{DbConnection, StorageError, now_utc};
+use image::RgbImage;
 use serde_json::json;
 
 use crate::audit::{self, Entry};
@@ -44,10 +48,11 @@ pub async fn models() -> Result<Arc<FaceModels>, String> {
 }
 
 /// The face flag codes: a job run again replaces them instead of adding them twice.
-const FACE_CODES: [FlagCode; 3] = [
+const FACE_CODES: [FlagCode; 4] = [
     FlagCode::NoFace,
     FlagCode::SeveralFaces,
     FlagCode::FaceMismatch,
+    FlagCode::DuplicateSelfie,
 ];
 
 /// What the models saw in one photo.
@@ -73,13 +78,20 @@ impl Analysis {
 /// Detects the faces in `photo` (any format `image` reads; stored selfies are upright JPEGs)
 /// and embeds the face when there is exactly one. CPU-bound: run it on the CPU pool.
 pub fn analyse(models: &FaceModels, photo: &[u8], face_score: f32) -> Result<Analysis, String> {
-    let img = image::load_from_memory(photo)
-        .map_err(|e| format!("the photo cannot be decoded: {e}"))?
-        .to_rgb8();
-    let detections = models.detect(&img).map_err(|e| e.to_string())?;
+    let img = decode(photo)?.to_rgb8();
+    analyse_image(models, &img, face_score)
+}
+
+fn decode(photo: &[u8]) -> Result<image::DynamicImage, String> {
+    image::load_from_memory(photo).map_err(|e| format!("the photo cannot be decoded: {e}"))
+}
+
+/// `analyse` of a decoded photo.
+fn analyse_image(models: &FaceModels, img: &RgbImage, face_score: f32) -> Result<Analysis, String> {
+    let detections = models.detect(img).map_err(|e| e.to_string())?;
     let mut faces = detections.iter().filter(|d| d.score >= face_score);
     let embedding = match (faces.next(), faces.next()) {
-        (Some(face), None) => Some(models.embed(&img, face).map_err(|e| e.to_string())?),
+        (Some(face), None) => Some(models.embed(img, face).map_err(|e| e.to_string())?),
         _ => None,
     };
     Ok(Analysis {
@@ -257,10 +269,18 @@ async fn examine(state: &AppState, check_in_id: &str) -> Result<Vec<&'static str
         .map_err(|e| format!("photo store: {e}"))?;
     let models = models().await?;
     let face_score = state.faces.face_score;
-    let analysis = state
+    let thumbnail_edge = state.check_in.pipeline().thumbnail_long_edge_px;
+    let (analysis, picture, hashes) = state
         .cpu
-        .run(move || analyse(&models, &photo, face_score))
+        .run(move || {
+            let img = decode(&photo)?;
+            let hashes = crate::selfie::reuse_hashes(&img, thumbnail_edge);
+            let rgb = img.to_rgb8();
+            let picture = Picture::new(&rgb);
+            Ok::<_, String>((analyse_image(&models, &rgb, face_score)?, picture, hashes))
+        })
         .await??;
+    let (copy, reuse) = find_copy(state, &row, picture, hashes).await?;
     let reference_embedding = reference
         .as_ref()
         .and_then(|r| hex::decode(&r.embedding).ok())
@@ -274,9 +294,11 @@ async fn examine(state: &AppState, check_in_id: &str) -> Result<Vec<&'static str
         scores: analysis.detections.iter().map(|d| d.score).collect(),
         distance,
     };
-    let added = face_flags(&finding, &t);
+    let mut added = face_flags(&finding, &t);
+    added.extend(copy.as_ref().map(copy_flag));
     let codes: Vec<&'static str> = added.iter().map(|f| f.code.as_str()).collect();
-    let evidence = evidence_json(&analysis, distance, reference_embedding.is_some(), t);
+    let mut evidence = evidence_json(&analysis, distance, reference_embedding.is_some(), t);
+    evidence["reuse"] = reuse;
     let id = check_in_id.to_owned();
     state
         .db
@@ -284,6 +306,110 @@ async fn examine(state: &AppState, check_in_id: &str) -> Result<Vec<&'static str
         .await
         .map_err(|e| format!("database: {e}"))?;
     Ok(codes)
+}
+
+/// The reuse check's second stage: the nearest earlier selfies by hash (the employee's own
+/// within the look-back, colleagues' at the same place that day), nearest first and at most
+/// `faces.copy_candidates`, each registered onto and compared with this one pixel by pixel
+/// (`hadir_face::copy`). `hashes` are this selfie's [`crate::selfie::reuse_hashes`]: every one
+/// is measured against the selfies read whole (one's own, a day of up to `SCAN_UP_TO`), the
+/// selfie's own and its mirror image's are looked up in a larger day's band index. The first
+/// copy found is the `duplicate_selfie`; the evidence says how many were near and compared,
+/// and the best score.
+async fn find_copy(
+    state: &AppState,
+    row: &check_ins::CheckInRow,
+    picture: Picture,
+    mut hashes: Vec<PerceptualHash>,
+) -> Result<(Option<CopyFound>, serde_json::Value), String> {
+    // The hash stored at the answer leads (the one made again from the stored JPEG may differ
+    // by a bit).
+    hashes.insert(
+        0,
+        PerceptualHash::from_hex(&row.photo_phash).map_err(|e| e.to_string())?,
+    );
+    let max_distance = state.check_in.duplicate_max_distance;
+    let since = row.received_at - TimeDelta::days(state.check_in.duplicate_lookback_days);
+    let of = row.clone();
+    let (all, indexed) = (hashes.clone(), hashes[..3.min(hashes.len())].to_vec());
+    let (own, colleagues) = state
+        .db
+        .run(move |conn| {
+            let at = crate::app::check_ins::selfie_of(&of);
+            let own = check_ins::own_selfies_near(conn, &at, since, &all, max_distance)?;
+            let colleagues = match of.place_id {
+                Some(_) => {
+                    check_ins::colleague_selfies_near(conn, &at, &all, &indexed, max_distance)?
+                }
+                None => Vec::new(),
+            };
+            Ok::<_, StorageError>((own, colleagues))
+        })
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let mut near: Vec<(u32, bool, check_ins::SelfieRef)> = own
+        .into_iter()
+        .map(|s| (s.distance(&hashes), true, s))
+        .chain(
+            colleagues
+                .into_iter()
+                .map(|s| (s.distance(&hashes), false, s)),
+        )
+        .collect();
+    let found_near = near.len();
+    // Nearest first; the employee's own first among equals.
+    near.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    near.truncate(state.faces.copy_candidates);
+    let threshold = state.faces.copy_score;
+    let picture = Arc::new(picture);
+    let mut compared = 0usize;
+    let mut best: Option<(f32, String)> = None;
+    let mut copy = None;
+    for (distance, own, earlier) in near {
+        let key = PhotoKey::new(earlier.photo_key.clone()).map_err(|e| e.to_string())?;
+        let bytes = match state.photos.get(&key).await {
+            Ok(bytes) => bytes,
+            // Retention removed it: nothing to compare.
+            Err(hadir_domain::PhotoStoreError::NotFound(_)) => continue,
+            Err(e) => return Err(format!("photo store: {e}")),
+        };
+        let later = Arc::clone(&picture);
+        let found = state
+            .cpu
+            .run(move || {
+                let img = decode(&bytes)?.to_rgb8();
+                Ok::<_, String>(copy::compare(&Picture::new(&img), &later))
+            })
+            .await??;
+        compared += 1;
+        if best.as_ref().is_none_or(|(s, _)| found.score > *s) {
+            best = Some((found.score, earlier.check_in_id.clone()));
+        }
+        if found.is_copy(threshold) {
+            copy = Some(CopyFound {
+                of: if own {
+                    DuplicateOf::Own {
+                        at: earlier.counted_at.and_utc(),
+                        distance,
+                    }
+                } else {
+                    DuplicateOf::Colleague { distance }
+                },
+                score: found.score,
+                threshold,
+                mirrored: found.mirrored,
+            });
+            break;
+        }
+    }
+    let reuse = json!({
+        "near_by_hash": found_near,
+        "compared": compared,
+        "threshold": round2(threshold),
+        "best": best.map(|(score, id)| json!({ "score": round2(score), "check_in_id": id })),
+        "copy": copy.is_some(),
+    });
+    Ok((copy, reuse))
 }
 
 /// Writes the evidence and flags on the check-in, completes the job, and audits a change of

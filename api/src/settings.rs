@@ -340,6 +340,11 @@ pub struct FaceSettings {
     /// While check-in uploads are in flight the worker waits up to this long before each
     /// job, so the morning peak keeps its cores.
     pub peak_yield_ms: u64,
+    /// A selfie registered onto an earlier one whose fine detail matches at least this much
+    /// is a copy of it (`duplicate_selfie`); docs/FACES.md has the measured scores.
+    pub copy_score: f32,
+    /// How many of the nearest earlier selfies by hash are compared pixel by pixel.
+    pub copy_candidates: usize,
 }
 
 impl Default for FaceSettings {
@@ -354,6 +359,8 @@ impl Default for FaceSettings {
             max_attempts: 5,
             retry_base_s: 10,
             peak_yield_ms: 2000,
+            copy_score: hadir_face::copy::COPY_THRESHOLD,
+            copy_candidates: 8,
         }
     }
 }
@@ -896,6 +903,16 @@ impl Settings {
             fs.match_distance.is_finite() && (0.2..=1.2).contains(&fs.match_distance),
             &["faces", "match_distance"],
             "must be 0.2 to 1.2",
+        );
+        check(
+            fs.copy_score.is_finite() && (0.1..=0.99).contains(&fs.copy_score),
+            &["faces", "copy_score"],
+            "must be 0.1 to 0.99",
+        );
+        check(
+            (1..=64).contains(&fs.copy_candidates),
+            &["faces", "copy_candidates"],
+            "must be 1 to 64",
         );
         check(
             (100..=600_000).contains(&fs.poll_interval_ms),

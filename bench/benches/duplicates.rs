@@ -158,29 +158,31 @@ fn duplicates(c: &mut Criterion) {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let employees = seed(&mut conn, selfies, &mut rng).unwrap_or_else(|e| panic!("{e}"));
         let probe = PerceptualHash(rng.next());
+        let of = check_ins::SelfieOf {
+            employee_id: &employees[0],
+            place_id: PLACE,
+            local_date: DATE,
+            received_at: chrono::NaiveDate::from_ymd_opt(2100, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default(),
+            check_in_id: "",
+        };
         group.bench_function(BenchmarkId::new("as a check-in looks", selfies), |b| {
             b.iter(|| {
-                check_ins::colleague_hashes(
-                    &mut conn,
-                    PLACE,
-                    DATE,
-                    &employees[0],
-                    black_box(probe),
-                    10,
-                )
-                .map(|h| nearest(&h, probe))
+                check_ins::colleague_selfies_near(&mut conn, &of, &[black_box(probe)], &[probe], 10)
+                    .map(|found| found.iter().map(|s| s.distance(&[probe])).min())
             });
         });
         group.bench_function(BenchmarkId::new("band index alone", selfies), |b| {
             b.iter(|| {
-                check_ins::colleague_hashes_reading_up_to(
+                check_ins::colleague_selfies_reading_up_to(
                     &mut conn,
-                    (PLACE, DATE, &employees[0]),
-                    black_box(probe),
+                    &of,
+                    (&[black_box(probe)], &[probe]),
                     10,
                     0,
                 )
-                .map(|h| nearest(&h, probe))
+                .map(|found| found.iter().map(|s| s.distance(&[probe])).min())
             });
         });
         group.bench_function(BenchmarkId::new("scan of the day", selfies), |b| {

@@ -3,7 +3,7 @@
 //! check-in is answered, so these flags arrive later; [`late_status`] says what they do to a
 //! check-in that already has a status.
 
-use crate::checkin::{Flag, FlagCode, Status};
+use crate::checkin::{DuplicateOf, Flag, FlagCode, Status};
 
 /// What the face models found in a selfie.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,6 +88,44 @@ pub fn face_flags(finding: &FaceFinding, t: &FaceThresholds) -> Vec<Flag> {
                 t.face_score
             ),
         }],
+    }
+}
+
+/// An earlier selfie the new one was found to copy: whose, how near their hashes are, and how
+/// much of its fine detail the new one keeps once registered onto it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyFound {
+    pub of: DuplicateOf,
+    /// The band-pass correlation of the weakest textured block (1: the same pixels).
+    pub score: f32,
+    /// A copy scores at least this.
+    pub threshold: f32,
+    /// The copy is a mirror image.
+    pub mirrored: bool,
+}
+
+/// The `duplicate_selfie` flag of a copy found after the answer, with its score and threshold.
+#[must_use]
+pub fn copy_flag(found: &CopyFound) -> Flag {
+    let whose = match &found.of {
+        DuplicateOf::Own { at, .. } => format!(
+            "this employee's selfie of {}",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        DuplicateOf::Colleague { .. } => "a colleague's selfie at the same place today".to_owned(),
+    };
+    let distance = match &found.of {
+        DuplicateOf::Own { distance, .. } | DuplicateOf::Colleague { distance } => *distance,
+    };
+    Flag {
+        code: FlagCode::DuplicateSelfie,
+        detail: format!(
+            "the selfie is a {}copy of {whose}: registered onto it, its fine detail matches \
+             {:.2} (a copy from {:.2}; hashes {distance} of 64 bits apart)",
+            if found.mirrored { "mirrored " } else { "" },
+            found.score,
+            found.threshold
+        ),
     }
 }
 

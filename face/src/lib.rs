@@ -11,6 +11,7 @@
 //! A face signal never refuses anything by itself: the server turns it into flags with their
 //! score and threshold, for a person to decide.
 
+pub mod copy;
 mod image_ops;
 
 use std::io::Cursor;

@@ -575,13 +575,20 @@ pub async fn submit(ctx: &Ctx<'_>, meta: Meta, selfie_bytes: Vec<u8>) -> Result<
                         position: Coordinates::new(lat, lon).ok()?,
                     })
                 });
-            let duplicate = find_duplicate(
-                conn,
-                &row,
-                phash,
-                (received_at - lookback).naive_utc(),
-                thresholds.duplicate_max_distance,
-            )?;
+            // With face evidence on, the job compares the nearest earlier selfies pixel by
+            // pixel after the answer (the hash alone matches unrelated selfies too often);
+            // without it, the hash decides here.
+            let duplicate = if face_evidence {
+                None
+            } else {
+                find_duplicate(
+                    conn,
+                    &row,
+                    phash,
+                    (received_at - lookback).naive_utc(),
+                    thresholds.duplicate_max_distance,
+                )?
+            };
             let outcome = checkin::evaluate(
                 &Evidence {
                     received_at,
@@ -645,7 +652,8 @@ enum Stored {
 }
 
 /// The nearest earlier selfie within `max_distance` bits: this employee's own since `since`,
-/// then colleagues' at the same place on the same local date.
+/// then colleagues' at the same place on the same local date (the hash alone: used when no face
+/// job compares the pixels).
 fn find_duplicate(
     conn: &mut DbConnection,
     row: &CheckInRow,
@@ -653,12 +661,11 @@ fn find_duplicate(
     since: chrono::NaiveDateTime,
     max_distance: u32,
 ) -> Result<Option<DuplicateOf>, StorageError> {
-    let own = check_ins::own_hashes_since(conn, &row.employee_id, since)?
+    let of = selfie_of(row);
+    let hashes = [phash];
+    let own = check_ins::own_selfies_near(conn, &of, since, &hashes, max_distance)?
         .into_iter()
-        .filter_map(|(at, hex)| {
-            let d = PerceptualHash::from_hex(&hex).ok()?.distance(phash);
-            (d <= max_distance).then_some((d, at))
-        })
+        .map(|s| (s.distance(&hashes), s.counted_at))
         .min();
     if let Some((distance, at)) = own {
         return Ok(Some(DuplicateOf::Own {
@@ -666,23 +673,26 @@ fn find_duplicate(
             distance,
         }));
     }
-    let Some(place_id) = &row.place_id else {
+    if row.place_id.is_none() {
         return Ok(None);
-    };
-    let colleague = check_ins::colleague_hashes(
-        conn,
-        place_id,
-        &row.local_date,
-        &row.employee_id,
-        phash,
-        max_distance,
-    )?
-    .into_iter()
-    .filter_map(|hex| PerceptualHash::from_hex(&hex).ok())
-    .map(|h| h.distance(phash))
-    .filter(|d| *d <= max_distance)
-    .min();
+    }
+    let colleague = check_ins::colleague_selfies_near(conn, &of, &hashes, &hashes, max_distance)?
+        .iter()
+        .map(|s| s.distance(&hashes))
+        .min();
     Ok(colleague.map(|distance| DuplicateOf::Colleague { distance }))
+}
+
+/// Where a check-in's selfie stands, for the look-up of earlier ones.
+#[must_use]
+pub fn selfie_of(row: &CheckInRow) -> check_ins::SelfieOf<'_> {
+    check_ins::SelfieOf {
+        employee_id: &row.employee_id,
+        place_id: row.place_id.as_deref().unwrap_or(""),
+        local_date: &row.local_date,
+        received_at: row.received_at,
+        check_in_id: &row.id,
+    }
 }
 
 /// The caller's employee id, or 403 for an account that is not an employee.

@@ -134,90 +134,175 @@ pub fn previous_fix(
         .optional()?)
 }
 
-/// The perceptual hashes of the employee's selfies received since `since`, with their times.
-pub fn own_hashes_since(
-    conn: &mut DbConnection,
-    employee_id: &str,
-    since: NaiveDateTime,
-) -> Result<Vec<(NaiveDateTime, String)>, StorageError> {
-    Ok(check_ins::table
-        .filter(check_ins::employee_id.eq(employee_id))
-        .filter(check_ins::received_at.ge(since))
-        .select((check_ins::counted_at, check_ins::photo_phash))
-        .load(conn)?)
-}
-
-/// Up to how many colleagues' hashes of a day are read whole: below this, one read of the day
+/// Up to how many colleagues' selfies of a day are read whole: below this, one read of the day
 /// costs less than the band index's probes (`bench/benches/duplicates.rs`).
 pub const SCAN_UP_TO: usize = 1_500;
 
-/// The perceptual hashes of other employees' selfies at a place on a local date that may lie
-/// within `max_distance` bits of `phash`; the caller measures the distance of each. A day of up
-/// to `SCAN_UP_TO` selfies is read whole; a larger one through the band index (`selfie_bands`,
-/// `PerceptualHash::probes`), so the cost follows the near hashes, not the day's count (unless
-/// `max_distance` is too wide for the bands: then the day is read whole).
-pub fn colleague_hashes(
-    conn: &mut DbConnection,
-    place_id: &str,
-    local_date: &str,
-    employee_id: &str,
-    phash: PerceptualHash,
-    max_distance: u32,
-) -> Result<Vec<String>, StorageError> {
-    colleague_hashes_reading_up_to(
-        conn,
-        (place_id, local_date, employee_id),
-        phash,
-        max_distance,
-        SCAN_UP_TO,
-    )
+/// An earlier selfie that may be the one a new selfie copies.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct SelfieRef {
+    pub check_in_id: String,
+    pub photo_key: String,
+    pub counted_at: NaiveDateTime,
+    pub phash: String,
 }
 
-/// `colleague_hashes` with another bound on the day read whole (0: always the index).
-pub fn colleague_hashes_reading_up_to(
+impl SelfieRef {
+    /// The fewest bits between this selfie's hash and any of `hashes` (65 when unreadable).
+    #[must_use]
+    pub fn distance(&self, hashes: &[PerceptualHash]) -> u32 {
+        PerceptualHash::from_hex(&self.phash).map_or(65, |h| {
+            hashes.iter().map(|q| q.distance(h)).min().unwrap_or(65)
+        })
+    }
+}
+
+/// Where a new selfie stands: its employee, place and local date, and the check-in it belongs
+/// to (whose own row, and any received after it, are not candidates).
+#[derive(Clone, Copy, Debug)]
+pub struct SelfieOf<'a> {
+    pub employee_id: &'a str,
+    pub place_id: &'a str,
+    pub local_date: &'a str,
+    pub received_at: NaiveDateTime,
+    pub check_in_id: &'a str,
+}
+
+/// Received before the check-in of `of` (ties broken by id).
+macro_rules! earlier {
+    ($of:expr) => {
+        check_ins::received_at
+            .lt($of.received_at)
+            .or(check_ins::received_at
+                .eq($of.received_at)
+                .and(check_ins::id.lt($of.check_in_id)))
+    };
+}
+
+/// The employee's own selfies received since `since` and before the check-in, within
+/// `max_distance` bits of any of `hashes`.
+pub fn own_selfies_near(
     conn: &mut DbConnection,
-    (place_id, local_date, employee_id): (&str, &str, &str),
-    phash: PerceptualHash,
+    of: &SelfieOf<'_>,
+    since: NaiveDateTime,
+    hashes: &[PerceptualHash],
+    max_distance: u32,
+) -> Result<Vec<SelfieRef>, StorageError> {
+    let rows: Vec<SelfieRef> = check_ins::table
+        .filter(check_ins::employee_id.eq(of.employee_id))
+        .filter(check_ins::received_at.ge(since))
+        .filter(earlier!(of))
+        .select((
+            check_ins::id,
+            check_ins::photo_key,
+            check_ins::counted_at,
+            check_ins::photo_phash,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.distance(hashes) <= max_distance)
+        .collect())
+}
+
+/// Other employees' selfies at the place on the local date, received before the check-in,
+/// within `max_distance` bits of any of `hashes`. A day of up to `SCAN_UP_TO` selfies is read
+/// whole; a larger one through the band index (`selfie_bands`, `PerceptualHash::probes`) for
+/// the `indexed` hashes only (each costs four look-ups), so the cost follows the near hashes,
+/// not the day's count (unless `max_distance` is too wide for the bands: then the day is read
+/// whole).
+pub fn colleague_selfies_near(
+    conn: &mut DbConnection,
+    of: &SelfieOf<'_>,
+    hashes: &[PerceptualHash],
+    indexed: &[PerceptualHash],
+    max_distance: u32,
+) -> Result<Vec<SelfieRef>, StorageError> {
+    colleague_selfies_reading_up_to(conn, of, (hashes, indexed), max_distance, SCAN_UP_TO)
+}
+
+/// `colleague_selfies_near` with another bound on the day read whole (0: always the index).
+pub fn colleague_selfies_reading_up_to(
+    conn: &mut DbConnection,
+    of: &SelfieOf<'_>,
+    (hashes, indexed): (&[PerceptualHash], &[PerceptualHash]),
     max_distance: u32,
     scan_up_to: usize,
-) -> Result<Vec<String>, StorageError> {
+) -> Result<Vec<SelfieRef>, StorageError> {
     let day = |conn: &mut DbConnection, limit: Option<usize>| {
         let query = check_ins::table
-            .filter(check_ins::place_id.eq(place_id))
-            .filter(check_ins::local_date.eq(local_date))
-            .filter(check_ins::employee_id.ne(employee_id))
-            .select(check_ins::photo_phash);
+            .filter(check_ins::place_id.eq(of.place_id))
+            .filter(check_ins::local_date.eq(of.local_date))
+            .filter(check_ins::employee_id.ne(of.employee_id))
+            .filter(earlier!(of))
+            .select((
+                check_ins::id,
+                check_ins::photo_key,
+                check_ins::counted_at,
+                check_ins::photo_phash,
+            ));
         match limit {
             Some(n) => query
                 .limit(i64::try_from(n).unwrap_or(i64::MAX))
-                .load::<String>(conn),
-            None => query.load::<String>(conn),
+                .load::<SelfieRef>(conn),
+            None => query.load::<SelfieRef>(conn),
         }
+    };
+    let near = |rows: Vec<SelfieRef>| -> Vec<SelfieRef> {
+        rows.into_iter()
+            .filter(|r| r.distance(hashes) <= max_distance)
+            .collect()
     };
     let first = day(conn, Some(scan_up_to + 1))?;
     if first.len() <= scan_up_to {
-        return Ok(first);
+        return Ok(near(first));
     }
-    let Some(probes) = phash.probes(max_distance) else {
-        return Ok(day(conn, None)?);
+    let Some(all_probes) = indexed
+        .iter()
+        .map(|h| h.probes(max_distance))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(near(day(conn, None)?));
     };
     let mut found: Vec<(String, String)> = Vec::new();
-    for (band, values) in (0i32..).zip(probes) {
-        let values: Vec<String> = values.iter().map(|v| format!("{v:04x}")).collect();
-        found.extend(
-            selfie_bands::table
-                .filter(selfie_bands::place_id.eq(place_id))
-                .filter(selfie_bands::local_date.eq(local_date))
-                .filter(selfie_bands::band.eq(band))
-                .filter(selfie_bands::value.eq_any(&values))
-                .filter(selfie_bands::employee_id.ne(employee_id))
-                .select((selfie_bands::check_in_id, selfie_bands::phash))
-                .load::<(String, String)>(conn)?,
-        );
+    for probes in all_probes {
+        for (band, values) in (0i32..).zip(probes) {
+            let values: Vec<String> = values.iter().map(|v| format!("{v:04x}")).collect();
+            found.extend(
+                selfie_bands::table
+                    .filter(selfie_bands::place_id.eq(of.place_id))
+                    .filter(selfie_bands::local_date.eq(of.local_date))
+                    .filter(selfie_bands::band.eq(band))
+                    .filter(selfie_bands::value.eq_any(&values))
+                    .filter(selfie_bands::employee_id.ne(of.employee_id))
+                    .select((selfie_bands::check_in_id, selfie_bands::phash))
+                    .load::<(String, String)>(conn)?,
+            );
+        }
     }
     found.sort_unstable();
     found.dedup();
-    Ok(found.into_iter().map(|(_, hash)| hash).collect())
+    let ids: Vec<String> = found
+        .into_iter()
+        .filter(|(_, hex)| {
+            PerceptualHash::from_hex(hex)
+                .is_ok_and(|h| hashes.iter().any(|q| q.distance(h) <= max_distance))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(check_ins::table
+        .filter(check_ins::id.eq_any(&ids))
+        .filter(earlier!(of))
+        .select((
+            check_ins::id,
+            check_ins::photo_key,
+            check_ins::counted_at,
+            check_ins::photo_phash,
+        ))
+        .load(conn)?)
 }
 
 /// Position in a newest-first list: the last item's receipt time and id.

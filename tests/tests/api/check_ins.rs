@@ -253,6 +253,24 @@ async fn an_employee_without_a_place_is_flagged_no_assignment() {
     assert_eq!(body["distance_m"], Value::Null);
 }
 
+/// The check-in once its face job ran: reuse is decided there, pixel by pixel.
+async fn after_the_job(app: &TestApp, token: &str, answered: &Value) -> Value {
+    assert!(
+        !codes(answered).contains(&"duplicate_selfie".to_owned()),
+        "reuse is not decided at the answer: {answered}"
+    );
+    hadir_api::faces::drain(&app.state, "test-worker")
+        .await
+        .unwrap();
+    let id = answered["id"].as_str().unwrap();
+    let res = app.get(&format!("/api/v1/check-ins/{id}"), token).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// A copy of an earlier selfie is flagged once its job compared the nearest earlier selfies
+/// by hash pixel by pixel: one's own resaved, a colleague's at full resolution, and one cropped,
+/// turned, brightened and mirrored by another program; another face is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_selfie_is_flagged_and_another_face_is_not() {
     let app = TestApp::spawn().await;
@@ -260,51 +278,122 @@ async fn a_reused_selfie_is_flagged_and_another_face_is_not() {
     let org = app.seed_org();
     let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
     let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let rina = app.seed_staff(&admin, &org, "rina", "employee", true).await;
     let at_office = || meta_at(CIMAHI.0, CIMAHI.1, 10.0);
-    let t = &budi.tokens.access;
-    created(
-        app.post_check_in(t, &at_office(), photo("selfie-a-480x640.jpg"))
-            .await,
-    )
-    .await;
-    let body = created(
-        app.post_check_in(t, &at_office(), photo("selfie-b-480x640.jpg"))
-            .await,
-    )
-    .await;
+    let send = async |who: &Staff, file: &str| {
+        let t = &who.tokens.access;
+        let answered = created(app.post_check_in(t, &at_office(), photo(file)).await).await;
+        after_the_job(&app, t, &answered).await
+    };
+    let first = send(&budi, "selfie-a-480x640.jpg").await;
+    assert_eq!(codes(&first), Vec::<String>::new());
+    assert_eq!(
+        first["face"]["reuse"]["near_by_hash"], 0,
+        "{}",
+        first["face"]
+    );
+    let body = send(&budi, "selfie-b-480x640.jpg").await;
     assert_eq!(
         codes(&body),
         Vec::<String>::new(),
         "selfie-b is another person"
     );
-    let body = created(
-        app.post_check_in(t, &at_office(), photo("selfie-a-resaved-360x480-q60.jpg"))
+    let body = send(&budi, "selfie-a-resaved-360x480-q60.jpg").await;
+    assert_eq!(codes(&body), ["duplicate_selfie"], "{}", body["face"]);
+    assert_eq!(body["status"], "flagged");
+    let detail = body["flags"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("this employee's selfie"), "{detail}");
+    assert!(
+        detail.contains("a copy from 0.50"),
+        "the threshold: {detail}"
+    );
+    let reuse = &body["face"]["reuse"];
+    assert_eq!(reuse["copy"], true);
+    assert_eq!(reuse["best"]["check_in_id"], first["id"], "{reuse}");
+    assert!(reuse["best"]["score"].as_f64().unwrap() > 0.9, "{reuse}");
+    // A colleague at the same place on the same day sending the same face.
+    let body = send(&siti, "selfie-a-1080x1440.jpg").await;
+    assert_eq!(codes(&body), ["duplicate_selfie"], "{}", body["face"]);
+    let detail = body["flags"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("colleague"), "{detail}");
+    // Cropped, turned, brightened and mirrored by Pillow.
+    let body = send(&rina, "selfie-a-edited-crop-tilt-bright-mirror.jpg").await;
+    assert_eq!(codes(&body), ["duplicate_selfie"], "{}", body["face"]);
+    let detail = body["flags"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("mirrored copy"), "{detail}");
+}
+
+/// An office wall photographed twice: the same layout and light (so the 64-bit hashes are
+/// nearly equal) but different grain. `seed` picks the grain.
+fn wall(seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    let img = image::RgbImage::from_fn(480, 640, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let (dx, dy) = (i64::from(x) - 240, i64::from(y) - 260);
+        let shade = if dx * dx + dy * dy < 120 * 120 {
+            -50
+        } else {
+            0
+        };
+        let base = 70 + i64::from(x) * 120 / 480 + i64::from(y) * 40 / 640 + shade;
+        #[expect(clippy::cast_possible_wrap, reason = "a few bits of noise")]
+        let grain = (state % 61) as i64 - 30;
+        let v = u8::try_from((base + grain).clamp(0, 255)).unwrap();
+        image::Rgb([v, v, v])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// Two different photos whose hashes collide (what the hash alone flagged about once per
+/// thousand pairs of unrelated selfies) are compared and found not to be copies: nobody is
+/// flagged for a colleague's photo that merely looks alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_whose_hashes_collide_are_not_copies() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let siti = app.seed_staff(&admin, &org, "siti", "employee", true).await;
+    let at_office = || meta_at(CIMAHI.0, CIMAHI.1, 10.0);
+    let first = created(
+        app.post_check_in(&budi.tokens.access, &at_office(), wall(1))
             .await,
     )
     .await;
-    assert_eq!(codes(&body), ["duplicate_selfie"]);
-    assert!(
-        body["flags"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("this employee's selfie")
-    );
-    // A colleague at the same place on the same day sending the same face.
-    let body = created(
-        app.post_check_in(
-            &siti.tokens.access,
-            &at_office(),
-            photo("selfie-a-1080x1440.jpg"),
-        )
-        .await,
+    after_the_job(&app, &budi.tokens.access, &first).await;
+    let answered = created(
+        app.post_check_in(&siti.tokens.access, &at_office(), wall(2))
+            .await,
     )
     .await;
-    assert_eq!(codes(&body), ["duplicate_selfie"]);
+    let body = after_the_job(&app, &siti.tokens.access, &answered).await;
     assert!(
-        body["flags"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("colleague")
+        !codes(&body).contains(&"duplicate_selfie".to_owned()),
+        "{body}"
+    );
+    let reuse = &body["face"]["reuse"];
+    assert_eq!(reuse["near_by_hash"], 1, "the hashes collide: {reuse}");
+    assert_eq!(reuse["compared"], 1, "{reuse}");
+    assert_eq!(reuse["copy"], false, "{reuse}");
+    assert!(reuse["best"]["score"].as_f64().unwrap() < 0.2, "{reuse}");
+    // The same wall sent again is a copy.
+    let again = created(
+        app.post_check_in(&siti.tokens.access, &at_office(), wall(1))
+            .await,
+    )
+    .await;
+    let body = after_the_job(&app, &siti.tokens.access, &again).await;
+    assert_eq!(
+        codes(&body),
+        ["no_face", "duplicate_selfie"],
+        "{}",
+        body["face"]
     );
 }
 
@@ -1059,33 +1148,60 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
         check_ins::insert(&mut conn, &row, &[]).unwrap();
     }
     let place = template.place_id.as_deref().unwrap();
-    let day = (
-        place,
-        template.local_date.as_str(),
-        budi.employee_id.as_str(),
-    );
+    let of = |received_at| check_ins::SelfieOf {
+        employee_id: &budi.employee_id,
+        place_id: place,
+        local_date: &template.local_date,
+        received_at,
+        check_in_id: "",
+    };
+    let later = of(template.received_at + chrono::TimeDelta::hours(1));
+    let hexes = |found: Vec<check_ins::SelfieRef>| {
+        let mut hexes: Vec<String> = found.into_iter().map(|s| s.phash).collect();
+        hexes.sort();
+        hexes
+    };
     // Through the index (a day read whole only up to 0 selfies).
-    let found = check_ins::colleague_hashes_reading_up_to(&mut conn, day, base, 10, 0).unwrap();
-    assert!(found.contains(&near.to_hex()), "{found:?}");
-    assert!(!found.contains(&far.to_hex()), "{found:?}");
-    assert!(
-        !found.contains(&base.to_hex()),
-        "the employee's own: {found:?}"
+    let found =
+        check_ins::colleague_selfies_reading_up_to(&mut conn, &later, (&[base], &[base]), 10, 0);
+    assert_eq!(
+        hexes(found.unwrap()),
+        [near.to_hex()],
+        "not the far one nor the own"
     );
-    // A small day is read whole (the caller measures each), and so is any day when the
-    // distance allowed is beyond what the bands serve; never the employee's own.
-    for (scan_up_to, max_distance) in [(check_ins::SCAN_UP_TO, 10), (0, 12)] {
-        let mut all = check_ins::colleague_hashes_reading_up_to(
+    // A small day is read whole and measured, and so is any day when the distance allowed is
+    // beyond what the bands serve; never the employee's own; any of several hashes (a selfie's
+    // and its mirror image's) finds.
+    let template_near =
+        |d| base.distance(PerceptualHash::from_hex(&template.photo_phash).unwrap()) <= d;
+    for (scan_up_to, hashes, max_distance, mut expected) in [
+        (check_ins::SCAN_UP_TO, vec![base], 10, vec![near.to_hex()]),
+        (0, vec![base], 12, vec![near.to_hex(), far.to_hex()]),
+        (0, vec![PerceptualHash(!base.0), far], 0, vec![far.to_hex()]),
+    ] {
+        if template_near(max_distance) && hashes.contains(&base) {
+            expected.push(template.photo_phash.clone());
+        }
+        expected.sort();
+        let found = check_ins::colleague_selfies_reading_up_to(
             &mut conn,
-            day,
-            base,
+            &later,
+            (&hashes, &hashes),
             max_distance,
             scan_up_to,
-        )
-        .unwrap();
-        all.sort();
-        let mut expected = vec![template.photo_phash.clone(), near.to_hex(), far.to_hex()];
-        expected.sort();
-        assert_eq!(all, expected);
+        );
+        assert_eq!(hexes(found.unwrap()), expected);
+    }
+    // Only selfies received before the check-in are candidates.
+    let before = of(template.received_at - chrono::TimeDelta::hours(1));
+    for scan_up_to in [check_ins::SCAN_UP_TO, 0] {
+        let found = check_ins::colleague_selfies_reading_up_to(
+            &mut conn,
+            &before,
+            (&[base], &[base]),
+            12,
+            scan_up_to,
+        );
+        assert_eq!(hexes(found.unwrap()), Vec::<String>::new());
     }
 }
