@@ -312,8 +312,9 @@ async fn examine(state: &AppState, check_in_id: &str) -> Result<Vec<&'static str
 /// within the look-back, colleagues' at the same place that day), nearest first and at most
 /// `faces.copy_candidates`, each registered onto and compared with this one pixel by pixel
 /// (`hadir_face::copy`). `hashes` are this selfie's [`crate::selfie::reuse_hashes`]: every one
-/// is measured against the selfies read whole (one's own, a day of up to `SCAN_UP_TO`), the
-/// selfie's own and its mirror image's are looked up in a larger day's band index. The first
+/// is measured against the selfies read whole (one's own, a day of up to `SCAN_UP_TO`), up to
+/// `faces.copy_max_distance` bits; the selfie's own and its mirror image's are looked up in a
+/// larger day's band index, up to `check_ins.duplicate_max_distance`. The first
 /// copy found is the `duplicate_selfie`; the evidence says how many were near and compared,
 /// and the best score.
 async fn find_copy(
@@ -328,7 +329,10 @@ async fn find_copy(
         0,
         PerceptualHash::from_hex(&row.photo_phash).map_err(|e| e.to_string())?,
     );
-    let max_distance = state.check_in.duplicate_max_distance;
+    let (whole, within) = (
+        state.faces.copy_max_distance,
+        state.check_in.duplicate_max_distance,
+    );
     let since = row.received_at - TimeDelta::days(state.check_in.duplicate_lookback_days);
     let of = row.clone();
     let (all, indexed) = (hashes.clone(), hashes[..3.min(hashes.len())].to_vec());
@@ -336,10 +340,10 @@ async fn find_copy(
         .db
         .run(move |conn| {
             let at = crate::app::check_ins::selfie_of(&of);
-            let own = check_ins::own_selfies_near(conn, &at, since, &all, max_distance)?;
+            let own = check_ins::own_selfies_near(conn, &at, since, &all, whole)?;
             let colleagues = match of.place_id {
                 Some(_) => {
-                    check_ins::colleague_selfies_near(conn, &at, &all, &indexed, max_distance)?
+                    check_ins::colleague_selfies_near(conn, &at, &all, &indexed, (whole, within))?
                 }
                 None => Vec::new(),
             };

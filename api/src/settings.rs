@@ -345,6 +345,10 @@ pub struct FaceSettings {
     pub copy_score: f32,
     /// How many of the nearest earlier selfies by hash are compared pixel by pixel.
     pub copy_candidates: usize,
+    /// Earlier selfies read whole (the employee's own, a day of colleagues' up to 1,500) are
+    /// compared when this close (bits) to any of the new selfie's hashes; a larger day's index
+    /// looks up `check_ins.duplicate_max_distance`.
+    pub copy_max_distance: u32,
 }
 
 impl Default for FaceSettings {
@@ -361,6 +365,7 @@ impl Default for FaceSettings {
             peak_yield_ms: 2000,
             copy_score: hadir_face::copy::COPY_THRESHOLD,
             copy_candidates: 8,
+            copy_max_distance: 16,
         }
     }
 }
@@ -913,6 +918,11 @@ impl Settings {
             (1..=64).contains(&fs.copy_candidates),
             &["faces", "copy_candidates"],
             "must be 1 to 64",
+        );
+        check(
+            fs.copy_max_distance <= 24,
+            &["faces", "copy_max_distance"],
+            "must be 0 to 24",
         );
         check(
             (100..=600_000).contains(&fs.poll_interval_ms),

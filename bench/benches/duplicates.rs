@@ -169,8 +169,14 @@ fn duplicates(c: &mut Criterion) {
         };
         group.bench_function(BenchmarkId::new("as a check-in looks", selfies), |b| {
             b.iter(|| {
-                check_ins::colleague_selfies_near(&mut conn, &of, &[black_box(probe)], &[probe], 10)
-                    .map(|found| found.iter().map(|s| s.distance(&[probe])).min())
+                check_ins::colleague_selfies_near(
+                    &mut conn,
+                    &of,
+                    &[black_box(probe)],
+                    &[probe],
+                    (10, 10),
+                )
+                .map(|found| found.iter().map(|s| s.distance(&[probe])).min())
             });
         });
         group.bench_function(BenchmarkId::new("band index alone", selfies), |b| {
@@ -179,7 +185,7 @@ fn duplicates(c: &mut Criterion) {
                     &mut conn,
                     &of,
                     (&[black_box(probe)], &[probe]),
-                    10,
+                    (10, 10),
                     0,
                 )
                 .map(|found| found.iter().map(|s| s.distance(&[probe])).min())

@@ -1,6 +1,8 @@
 //! Face evidence per selfie, on one core: detection alone, and the whole job's CPU work
 //! (decode the stored JPEG, detect, align and embed the face). Its inverse is the face jobs
-//! per second per core.
+//! per second per core. Then the reuse check's parts: preparing a selfie for comparison (with
+//! its hashes) and comparing it with one earlier selfie (decoding and preparing that one too,
+//! as the job does for each candidate).
 //!
 //! `cargo bench -p hadir-bench --bench faces`
 
@@ -9,8 +11,9 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hadir_api::faces::analyse;
-use hadir_api::selfie::{PipelineLimits, process};
+use hadir_api::selfie::{PipelineLimits, process, reuse_hashes};
 use hadir_face::FaceModels;
+use hadir_face::copy::{self, Picture};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -37,6 +40,25 @@ fn faces(c: &mut Criterion) {
         group.bench_function("face job (decode, detect, embed)", |b| {
             b.iter(|| analyse(&models, black_box(&stored), 0.75).map(|a| a.detections.len()));
         });
+        let decoded = image::load_from_memory(&stored).unwrap_or_else(|e| panic!("{e}"));
+        group.bench_function("reuse: prepare the selfie and its 20 hashes", |b| {
+            b.iter(|| {
+                let picture = Picture::new(black_box(&img));
+                (picture, reuse_hashes(black_box(&decoded), 160).len())
+            });
+        });
+        let later = Picture::new(&img);
+        group.bench_function(
+            "reuse: compare with one earlier selfie (decode it too)",
+            |b| {
+                b.iter(|| {
+                    let earlier = image::load_from_memory(black_box(&stored))
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .to_rgb8();
+                    copy::compare(&Picture::new(&earlier), &later).score
+                });
+            },
+        );
         group.finish();
     }
 }

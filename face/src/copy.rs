@@ -192,7 +192,7 @@ pub fn compare(earlier: &Picture, later: &Picture) -> CopyMatch {
     let mut starts: Vec<Fit> = Vec::new();
     for mirrored in [false, true] {
         for degrees in [-10.0, 0.0, 10.0] {
-            for zoom in [1.0, 0.88] {
+            for zoom in [1.0, 0.88, 0.78] {
                 let map = start(
                     mirrored,
                     degrees,
@@ -208,26 +208,50 @@ pub fn compare(earlier: &Picture, later: &Picture) -> CopyMatch {
         }
     }
     starts.sort_by(|a, b| a.cost.total_cmp(&b.cost));
-    let mut best: Option<CopyMatch> = None;
-    for fit in starts.into_iter().take(2) {
-        let mut fit = Some(fit);
-        for level in (0..coarse).rev() {
-            fit = fit
-                .and_then(|f| refine(&earlier.levels[level].img, &later.levels[level], f.map, 8));
-        }
-        let Some(fit) = fit else {
-            continue;
-        };
-        let found = score(&earlier.levels[0].img, &later.levels[0].img, &fit);
-        if best.is_none_or(|b| found.score > b.score) {
-            best = Some(found);
-        }
-    }
-    best.unwrap_or(CopyMatch {
-        score: -1.0,
-        mirrored: false,
-        overlap: 0.0,
-    })
+    // The two best guesses down to the second finest level, the better of them to the finest.
+    let best = starts
+        .into_iter()
+        .take(2)
+        .filter_map(|fit| {
+            (1..coarse).rev().try_fold(fit, |f, level| {
+                refine(&earlier.levels[level].img, &later.levels[level], f.map, 6)
+            })
+        })
+        .min_by(|a, b| a.cost.total_cmp(&b.cost))
+        .and_then(|fit| refine(&earlier.levels[0].img, &later.levels[0], fit.map, 3))
+        .filter(|fit| plausible(&fit.map, &earlier.levels[0].img, &later.levels[0].img));
+    best.map_or(
+        CopyMatch {
+            score: -1.0,
+            mirrored: false,
+            overlap: 0.0,
+        },
+        |fit| score(&earlier.levels[0].img, &later.levels[0].img, &fit),
+    )
+}
+
+/// Whether a map is an edit a copy could have gone through: about as large (a crop or a frame
+/// up to 40% either way), turned by at most 20 degrees, and not stretched one way more than
+/// 25% (a copy keeps its proportions). A map outside these found some other fit, not a copy.
+fn plausible(map: &Affine, a: &Grey, b: &Grey) -> bool {
+    #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
+    let (wa, ha, wb, hb) = (a.w as f64, a.h as f64, b.w as f64, b.h as f64);
+    // The map in pixels: earlier offsets to later offsets, the later one unmirrored.
+    let det_sign = (map[0] * map[4] - map[1] * map[3]).signum();
+    let (j00, j01) = (det_sign * map[0] * wb / wa, det_sign * map[1] * wb / ha);
+    let (j10, j11) = (map[3] * hb / wa, map[4] * hb / ha);
+    // Singular values of a 2x2 matrix, in closed form.
+    let e = (j00 + j11) / 2.0;
+    let f = (j00 - j11) / 2.0;
+    let g = (j10 + j01) / 2.0;
+    let h = (j10 - j01) / 2.0;
+    let q = (e * e + h * h).sqrt();
+    let r = (f * f + g * g).sqrt();
+    let (s1, s2) = (q + r, (q - r).abs());
+    let expected = (wb * hb / (wa * ha)).sqrt();
+    let scale = (s1 * s2).sqrt() / expected;
+    let turn = h.atan2(e).to_degrees().abs();
+    s2 > 0.0 && s1 / s2 <= 1.25 && (0.6..=1.7).contains(&scale) && turn <= 20.0
 }
 
 /// The map of a guess: the later picture mirrored or not, turned by `degrees` and showing the
@@ -374,6 +398,8 @@ fn solve(mut h: [[f64; 6]; 6], mut g: [f64; 6]) -> Option<[f64; 6]> {
 
 /// Blocks across and down in which the fine detail is correlated.
 const BLOCKS: usize = 4;
+/// A score needs at least this many textured blocks.
+const MIN_BLOCKS: usize = 6;
 
 /// The band-pass correlation of the registered pictures: the later one warped into the
 /// earlier one's frame, both filtered, correlated block by block over what both show; the
@@ -439,12 +465,17 @@ fn score(a: &Grey, b: &Grey, fit: &Fit) -> CopyMatch {
     }
     energies.sort_by(f64::total_cmp);
     let median = energies.get(energies.len() / 2).copied().unwrap_or(0.0);
-    let weakest = correlations
+    let textured: Vec<f64> = correlations
         .iter()
         .filter(|(e, _)| *e >= median * 0.25 && *e > 0.5)
         .map(|(_, r)| *r)
-        .min_by(f64::total_cmp)
-        .unwrap_or(-1.0);
+        .collect();
+    // Too few textured blocks to tell a copy from a look-alike (a foggy or blank picture).
+    let weakest = if textured.len() < MIN_BLOCKS {
+        -1.0
+    } else {
+        textured.iter().copied().fold(f64::INFINITY, f64::min)
+    };
     #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
     let overlap = counted as f64 / (wa * ha);
     #[expect(clippy::cast_possible_truncation, reason = "scores and fractions")]

@@ -676,10 +676,16 @@ fn find_duplicate(
     if row.place_id.is_none() {
         return Ok(None);
     }
-    let colleague = check_ins::colleague_selfies_near(conn, &of, &hashes, &hashes, max_distance)?
-        .iter()
-        .map(|s| s.distance(&hashes))
-        .min();
+    let colleague = check_ins::colleague_selfies_near(
+        conn,
+        &of,
+        &hashes,
+        &hashes,
+        (max_distance, max_distance),
+    )?
+    .iter()
+    .map(|s| s.distance(&hashes))
+    .min();
     Ok(colleague.map(|distance| DuplicateOf::Colleague { distance }))
 }
 

@@ -205,20 +205,20 @@ pub fn own_selfies_near(
         .collect())
 }
 
-/// Other employees' selfies at the place on the local date, received before the check-in,
-/// within `max_distance` bits of any of `hashes`. A day of up to `SCAN_UP_TO` selfies is read
-/// whole; a larger one through the band index (`selfie_bands`, `PerceptualHash::probes`) for
-/// the `indexed` hashes only (each costs four look-ups), so the cost follows the near hashes,
-/// not the day's count (unless `max_distance` is too wide for the bands: then the day is read
-/// whole).
+/// Other employees' selfies at the place on the local date, received before the check-in.
+/// A day of up to `SCAN_UP_TO` selfies is read whole and measured: those within `whole` bits of
+/// any of `hashes`. A larger day goes through the band index (`selfie_bands`,
+/// `PerceptualHash::probes`): those within `indexed` bits of the `indexed` hashes (each hash
+/// costs four look-ups), so the cost follows the near hashes, not the day's count (unless
+/// `indexed` is too wide for the bands: then the day is read whole and measured by it).
 pub fn colleague_selfies_near(
     conn: &mut DbConnection,
     of: &SelfieOf<'_>,
     hashes: &[PerceptualHash],
     indexed: &[PerceptualHash],
-    max_distance: u32,
+    (whole, within): (u32, u32),
 ) -> Result<Vec<SelfieRef>, StorageError> {
-    colleague_selfies_reading_up_to(conn, of, (hashes, indexed), max_distance, SCAN_UP_TO)
+    colleague_selfies_reading_up_to(conn, of, (hashes, indexed), (whole, within), SCAN_UP_TO)
 }
 
 /// `colleague_selfies_near` with another bound on the day read whole (0: always the index).
@@ -226,7 +226,7 @@ pub fn colleague_selfies_reading_up_to(
     conn: &mut DbConnection,
     of: &SelfieOf<'_>,
     (hashes, indexed): (&[PerceptualHash], &[PerceptualHash]),
-    max_distance: u32,
+    (whole, within): (u32, u32),
     scan_up_to: usize,
 ) -> Result<Vec<SelfieRef>, StorageError> {
     let day = |conn: &mut DbConnection, limit: Option<usize>| {
@@ -248,21 +248,21 @@ pub fn colleague_selfies_reading_up_to(
             None => query.load::<SelfieRef>(conn),
         }
     };
-    let near = |rows: Vec<SelfieRef>| -> Vec<SelfieRef> {
+    let near = |rows: Vec<SelfieRef>, found: &[PerceptualHash], max: u32| -> Vec<SelfieRef> {
         rows.into_iter()
-            .filter(|r| r.distance(hashes) <= max_distance)
+            .filter(|r| r.distance(found) <= max)
             .collect()
     };
     let first = day(conn, Some(scan_up_to + 1))?;
     if first.len() <= scan_up_to {
-        return Ok(near(first));
+        return Ok(near(first, hashes, whole));
     }
     let Some(all_probes) = indexed
         .iter()
-        .map(|h| h.probes(max_distance))
+        .map(|h| h.probes(within))
         .collect::<Option<Vec<_>>>()
     else {
-        return Ok(near(day(conn, None)?));
+        return Ok(near(day(conn, None)?, indexed, within));
     };
     let mut found: Vec<(String, String)> = Vec::new();
     for probes in all_probes {
@@ -286,7 +286,7 @@ pub fn colleague_selfies_reading_up_to(
         .into_iter()
         .filter(|(_, hex)| {
             PerceptualHash::from_hex(hex)
-                .is_ok_and(|h| hashes.iter().any(|q| q.distance(h) <= max_distance))
+                .is_ok_and(|h| indexed.iter().any(|q| q.distance(h) <= within))
         })
         .map(|(id, _)| id)
         .collect();

@@ -1162,8 +1162,13 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
         hexes
     };
     // Through the index (a day read whole only up to 0 selfies).
-    let found =
-        check_ins::colleague_selfies_reading_up_to(&mut conn, &later, (&[base], &[base]), 10, 0);
+    let found = check_ins::colleague_selfies_reading_up_to(
+        &mut conn,
+        &later,
+        (&[base], &[base]),
+        (10, 10),
+        0,
+    );
     assert_eq!(
         hexes(found.unwrap()),
         [near.to_hex()],
@@ -1187,7 +1192,7 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
             &mut conn,
             &later,
             (&hashes, &hashes),
-            max_distance,
+            (max_distance, max_distance),
             scan_up_to,
         );
         assert_eq!(hexes(found.unwrap()), expected);
@@ -1199,7 +1204,7 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
             &mut conn,
             &before,
             (&[base], &[base]),
-            12,
+            (12, 12),
             scan_up_to,
         );
         assert_eq!(hexes(found.unwrap()), Vec::<String>::new());
