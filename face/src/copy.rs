@@ -200,7 +200,7 @@ pub fn compare(earlier: &Picture, later: &Picture) -> CopyMatch {
                     &earlier.levels[coarse].img,
                     &later.levels[coarse].img,
                 );
-                let fit = refine(&earlier.levels[coarse].img, &later.levels[coarse], map, 12);
+                let fit = refine(&earlier.levels[coarse].img, &later.levels[coarse], map, 10);
                 if let Some(fit) = fit {
                     starts.push(fit);
                 }
@@ -208,17 +208,22 @@ pub fn compare(earlier: &Picture, later: &Picture) -> CopyMatch {
         }
     }
     starts.sort_by(|a, b| a.cost.total_cmp(&b.cost));
-    // The two best guesses down to the second finest level, the better of them to the finest.
+    // The two best guesses down to the third finest level, the better of them to the second;
+    // its map (in coordinates that do not depend on the level) is within a fraction of a
+    // pixel at the finest, where the detail is compared.
     let best = starts
         .into_iter()
         .take(2)
         .filter_map(|fit| {
-            (1..coarse).rev().try_fold(fit, |f, level| {
+            (2..coarse).rev().try_fold(fit, |f, level| {
                 refine(&earlier.levels[level].img, &later.levels[level], f.map, 6)
             })
         })
         .min_by(|a, b| a.cost.total_cmp(&b.cost))
-        .and_then(|fit| refine(&earlier.levels[0].img, &later.levels[0], fit.map, 3))
+        .and_then(|fit| match (earlier.levels.get(1), later.levels.get(1)) {
+            (Some(a), Some(b)) if coarse > 1 => refine(&a.img, b, fit.map, 6),
+            _ => Some(fit),
+        })
         .filter(|fit| plausible(&fit.map, &earlier.levels[0].img, &later.levels[0].img));
     best.map_or(
         CopyMatch {
@@ -503,36 +508,40 @@ fn band_pass(px: &[f32], mask: &[f32], w: usize, h: usize) -> Vec<f32> {
         .collect()
 }
 
-/// A box blur of radius `r` run twice (close to a Gaussian), edges clamped.
+/// A box blur of radius `r` run twice (close to a Gaussian), edges clamped; running sums, so
+/// the cost does not depend on the radius.
 fn blur(px: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     let once = |src: &[f32]| -> Vec<f32> {
-        let mut tmp = vec![0.0_f32; w * h];
-        #[expect(clippy::cast_precision_loss, reason = "a small radius")]
-        let norm = 1.0 / (2 * r + 1) as f32;
-        for y in 0..h {
-            for x in 0..w {
-                let mut s = 0.0;
-                for k in 0..=2 * r {
-                    let xx = (x + k).saturating_sub(r).min(w - 1);
-                    s += src[y * w + xx];
-                }
-                tmp[y * w + x] = s * norm;
-            }
-        }
-        let mut out = vec![0.0_f32; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                let mut s = 0.0;
-                for k in 0..=2 * r {
-                    let yy = (y + k).saturating_sub(r).min(h - 1);
-                    s += tmp[yy * w + x];
-                }
-                out[y * w + x] = s * norm;
-            }
-        }
-        out
+        let across = box_pass(src, (w, h), r, (1, w));
+        box_pass(&across, (h, w), r, (w, 1))
     };
     once(&once(px))
+}
+
+/// One box pass of radius `r` along lines of `len` samples `step` apart, `lines` of them
+/// starting `line_step` apart (rows: `(1, w)`; columns: `(w, 1)`).
+fn box_pass(
+    src: &[f32],
+    (len, lines): (usize, usize),
+    r: usize,
+    (step, line_step): (usize, usize),
+) -> Vec<f32> {
+    let mut out = vec![0.0_f32; src.len()];
+    #[expect(clippy::cast_precision_loss, reason = "a small radius")]
+    let (norm, lead) = (1.0 / (2 * r + 1) as f32, (r + 1) as f32);
+    for line in 0..lines {
+        let base = line * line_step;
+        let at = |i: usize| src[base + i.min(len - 1) * step];
+        let mut sum = at(0) * lead;
+        for i in 1..=r {
+            sum += at(i);
+        }
+        for i in 0..len {
+            out[base + i * step] = sum * norm;
+            sum += at(i + r + 1) - at(i.saturating_sub(r));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
