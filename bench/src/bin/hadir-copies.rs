@@ -26,6 +26,10 @@ struct Args {
     /// The hash distance the look-up allows.
     #[arg(long, default_value_t = 10)]
     max_distance: u32,
+    /// Print every pair's score and hash distance (for a small folder, such as frames of one
+    /// scene: the honest retakes a copy must not be confused with).
+    #[arg(long)]
+    each: bool,
 }
 
 struct Photo {
@@ -230,6 +234,12 @@ fn main() {
                 hash_near_any += 1;
             }
             let found = compare(&a.picture, &b.picture);
+            if args.each {
+                println!(
+                    "  {} <- {}: score {:.3}, hash {} bits",
+                    a.name, b.name, found.score, distance
+                );
+            }
             different.push(found.score);
             worst.push((found.score, format!("{} <- {}", a.name, b.name)));
         }
