@@ -246,9 +246,9 @@ fn plausible(map: &Affine, a: &Grey, b: &Grey) -> bool {
     let (j00, j01) = (det_sign * map[0] * wb / wa, det_sign * map[1] * wb / ha);
     let (j10, j11) = (map[3] * hb / wa, map[4] * hb / ha);
     // Singular values of a 2x2 matrix, in closed form.
-    let e = (j00 + j11) / 2.0;
+    let e = f64::midpoint(j00, j11);
     let f = (j00 - j11) / 2.0;
-    let g = (j10 + j01) / 2.0;
+    let g = f64::midpoint(j10, j01);
     let h = (j10 - j01) / 2.0;
     let q = (e * e + h * h).sqrt();
     let r = (f * f + g * g).sqrt();

@@ -76,6 +76,10 @@ fn jpeg(img: &RgbImage, quality: u8) -> DynamicImage {
     image::load_from_memory(&out).unwrap_or_else(|e| panic!("{e}"))
 }
 
+#[expect(
+    clippy::many_single_char_names,
+    reason = "the sides of a crop (l, t, r, b), sizes, sine and cosine"
+)]
 /// An edited copy: up to 10% cropped off each side, turned up to 8 degrees, brightness moved
 /// by up to 40 levels, mirrored half the time, 300 to 700 px across, quality 50 to 90.
 fn edit(img: &RgbImage, rng: &mut Rng) -> (String, RgbImage) {
@@ -121,7 +125,7 @@ fn edit(img: &RgbImage, rng: &mut Rng) -> (String, RgbImage) {
             .0
             .map(|v| u8::try_from((i16::from(v) + shift).clamp(0, 255)).unwrap_or(255)))
     });
-    let mirrored = rng.next() % 2 == 0;
+    let mirrored = rng.next().is_multiple_of(2);
     let turned = if mirrored {
         imageops::flip_horizontal(&turned)
     } else {
