@@ -137,6 +137,11 @@ pub fn previous_fix(
 /// Up to how many colleagues' selfies of a day are read whole: below this, one read of the day
 /// costs less than the band index's probes (`bench/benches/duplicates.rs`).
 pub const SCAN_UP_TO: usize = 1_500;
+/// At most this many rows are read for one probed band of a large day: a day where more
+/// selfies than that look alike is read in part (the caller compares only the nearest few).
+const BAND_ROWS: i64 = 512;
+/// At most this many of a large day's nearest selfies are returned.
+const NEAREST_ROWS: usize = 64;
 
 /// An earlier selfie that may be the one a new selfie copies.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable)]
@@ -276,20 +281,26 @@ pub fn colleague_selfies_reading_up_to(
                     .filter(selfie_bands::value.eq_any(&values))
                     .filter(selfie_bands::employee_id.ne(of.employee_id))
                     .select((selfie_bands::check_in_id, selfie_bands::phash))
+                    .limit(BAND_ROWS)
                     .load::<(String, String)>(conn)?,
             );
         }
     }
     found.sort_unstable();
     found.dedup();
-    let ids: Vec<String> = found
-        .into_iter()
-        .filter(|(_, hex)| {
-            PerceptualHash::from_hex(hex)
-                .is_ok_and(|h| indexed.iter().any(|q| q.distance(h) <= within))
+    let distance = |hex: &str| {
+        PerceptualHash::from_hex(hex).map_or(65, |h| {
+            indexed.iter().map(|q| q.distance(h)).min().unwrap_or(65)
         })
-        .map(|(id, _)| id)
+    };
+    let mut near: Vec<(u32, String)> = found
+        .into_iter()
+        .map(|(id, hex)| (distance(&hex), id))
+        .filter(|(d, _)| *d <= within)
         .collect();
+    near.sort_unstable();
+    near.truncate(NEAREST_ROWS);
+    let ids: Vec<String> = near.into_iter().map(|(_, id)| id).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }
