@@ -285,38 +285,13 @@ pub fn reuse_hashes(img: &DynamicImage, thumbnail_long_edge_px: u32) -> Vec<Perc
                 if degrees == 0 && zoom == 100 {
                     continue;
                 }
-                let turned = turn(grey, f64::from(degrees), f64::from(zoom) / 100.0);
+                let turned =
+                    hadir_face::copy::turn(grey, f64::from(degrees), f64::from(zoom) / 100.0);
                 hashes.push(perceptual_hash(&DynamicImage::ImageLuma8(turned)));
             }
         }
     }
     hashes
-}
-
-/// `grey` turned by `degrees` about its centre and scaled by `zoom`, the edges repeated
-/// where the turned picture uncovers them (nearest pixel: the hash blurs anyway).
-fn turn(grey: &image::GrayImage, degrees: f64, zoom: f64) -> image::GrayImage {
-    let (w, h) = grey.dimensions();
-    let (s, c) = degrees.to_radians().sin_cos();
-    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
-    image::GrayImage::from_fn(w, h, |x, y| {
-        let (dx, dy) = (
-            (f64::from(x) + 0.5 - cx) / zoom,
-            (f64::from(y) + 0.5 - cy) / zoom,
-        );
-        let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
-        // Clamped into the picture, so within u32.
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "see above"
-        )]
-        let (sx, sy) = (
-            sx.clamp(0.0, f64::from(w - 1)) as u32,
-            sy.clamp(0.0, f64::from(h - 1)) as u32,
-        );
-        *grey.get_pixel(sx, sy)
-    })
 }
 
 /// A 64-bit gradient hash: robust to rescaling and recompression, different for other faces.

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use diesel::Connection as _;
 use diesel::prelude::*;
+use hadir_bench::Rng;
 use hadir_domain::checkin::PerceptualHash;
 use hadir_storage::db::ConnectionManager;
 use hadir_storage::repo::check_ins::{self, CheckInRow};
@@ -23,18 +24,6 @@ use hadir_storage::{DatabaseUrl, DbConnection, DbOptions, StorageError};
 const PLACE: &str = "office-1";
 const DATE: &str = "2026-12-07";
 const EMPLOYEES: usize = 500;
-
-/// A small, fast, reproducible generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 fn seed(
     conn: &mut DbConnection,
@@ -107,7 +96,7 @@ fn seed(
                 photo_key: format!("selfies/{id}.jpg"),
                 thumbnail_key: format!("thumbs/{id}.jpg"),
                 photo_sha256: id.clone(),
-                photo_phash: PerceptualHash(rng.next()).to_hex(),
+                photo_phash: PerceptualHash(rng.next_u64()).to_hex(),
                 exif_captured_at: None,
                 exif_latitude: None,
                 exif_longitude: None,
@@ -157,7 +146,7 @@ fn duplicates(c: &mut Criterion) {
             .unwrap_or_else(|e| panic!("{e}"));
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let employees = seed(&mut conn, selfies, &mut rng).unwrap_or_else(|e| panic!("{e}"));
-        let probe = PerceptualHash(rng.next());
+        let probe = PerceptualHash(rng.next_u64());
         let of = check_ins::SelfieOf {
             employee_id: &employees[0],
             place_id: PLACE,

@@ -17,6 +17,25 @@ use diesel::RunQueryDsl;
 use hadir_storage::Database;
 use serde_json::{Value, json};
 
+/// A small, fast, reproducible generator (xorshift), so a run can be repeated.
+#[derive(Debug)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        let unit = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        lo + (hi - lo) * unit
+    }
+}
+
 /// A free port on loopback.
 #[must_use]
 pub fn free_port() -> u16 {

@@ -301,38 +301,30 @@ fn refine(a: &Grey, b: &Level, mut map: Affine, iterations: usize) -> Option<Fit
         let mut g = [0.0_f64; 6];
         let (mut n, mut sa, mut sb, mut sab, mut sbb, mut saa, mut see) =
             (0.0_f64, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for y in 0..a.h {
-            #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
-            let v = (y as f64 + 0.5) / ha;
-            for x in 0..a.w {
-                #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
-                let u = (x as f64 + 0.5) / wa;
-                let bx = (map[0] * u + map[1] * v + map[2]) * wb - 0.5;
-                let by = (map[3] * u + map[4] * v + map[5]) * hb - 0.5;
-                let Some(bv) = b.img.sample(bx, by) else {
-                    continue;
-                };
-                let av = f64::from(a.at(x, y));
-                let bv = f64::from(bv);
-                let e = av - gain * bv - offset;
-                n += 1.0;
-                sa += av;
-                sb += bv;
-                sab += av * bv;
-                sbb += bv * bv;
-                saa += av * av;
-                see += e * e;
-                if step == iterations {
-                    continue;
-                }
-                let gx = f64::from(b.gx.sample(bx, by).unwrap_or(0.0)) * wb * gain;
-                let gy = f64::from(b.gy.sample(bx, by).unwrap_or(0.0)) * hb * gain;
-                let j = [gx * u, gx * v, gx, gy * u, gy * v, gy];
-                for r in 0..6 {
-                    g[r] += j[r] * e;
-                    for c in r..6 {
-                        h[r][c] += j[r] * j[c];
-                    }
+        for Mapped { x, y, u, v, bx, by } in mapped(a, &b.img, map) {
+            let Some(bv) = b.img.sample(bx, by) else {
+                continue;
+            };
+            let av = f64::from(a.at(x, y));
+            let bv = f64::from(bv);
+            let e = av - gain * bv - offset;
+            n += 1.0;
+            sa += av;
+            sb += bv;
+            sab += av * bv;
+            sbb += bv * bv;
+            saa += av * av;
+            see += e * e;
+            if step == iterations {
+                continue;
+            }
+            let gx = f64::from(b.gx.sample(bx, by).unwrap_or(0.0)) * wb * gain;
+            let gy = f64::from(b.gy.sample(bx, by).unwrap_or(0.0)) * hb * gain;
+            let j = [gx * u, gx * v, gx, gy * u, gy * v, gy];
+            for r in 0..6 {
+                g[r] += j[r] * e;
+                for c in r..6 {
+                    h[r][c] += j[r] * j[c];
                 }
             }
         }
@@ -370,6 +362,38 @@ fn refine(a: &Grey, b: &Level, mut map: Affine, iterations: usize) -> Option<Fit
         }
     }
     last
+}
+
+/// A pixel of the earlier picture: its place, its normalised coordinates and where the map
+/// puts it in the later picture (pixel-centre coordinates).
+struct Mapped {
+    x: usize,
+    y: usize,
+    u: f64,
+    v: f64,
+    bx: f64,
+    by: f64,
+}
+
+/// Every pixel of `a`, mapped into `b` by `map`.
+fn mapped(a: &Grey, b: &Grey, map: Affine) -> impl Iterator<Item = Mapped> {
+    #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
+    let (wa, ha, wb, hb) = (a.w as f64, a.h as f64, b.w as f64, b.h as f64);
+    let width = a.w;
+    (0..a.h).flat_map(move |y| {
+        (0..width).map(move |x| {
+            #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
+            let (u, v) = ((x as f64 + 0.5) / wa, (y as f64 + 0.5) / ha);
+            Mapped {
+                x,
+                y,
+                u,
+                v,
+                bx: (map[0] * u + map[1] * v + map[2]) * wb - 0.5,
+                by: (map[3] * u + map[4] * v + map[5]) * hb - 0.5,
+            }
+        })
+    })
 }
 
 #[expect(clippy::needless_range_loop, reason = "rows and columns")]
@@ -411,22 +435,14 @@ const MIN_BLOCKS: usize = 6;
 /// score is the weakest textured block's.
 fn score(a: &Grey, b: &Grey, fit: &Fit) -> CopyMatch {
     #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
-    let (wa, ha, wb, hb) = (a.w as f64, a.h as f64, b.w as f64, b.h as f64);
+    let (wa, ha) = (a.w as f64, a.h as f64);
     let m = fit.map;
     let mut warped = vec![0.0_f32; a.w * a.h];
     let mut inside = vec![0.0_f32; a.w * a.h];
-    for y in 0..a.h {
-        #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
-        let v = (y as f64 + 0.5) / ha;
-        for x in 0..a.w {
-            #[expect(clippy::cast_precision_loss, reason = "small picture sizes")]
-            let u = (x as f64 + 0.5) / wa;
-            let bx = (m[0] * u + m[1] * v + m[2]) * wb - 0.5;
-            let by = (m[3] * u + m[4] * v + m[5]) * hb - 0.5;
-            if let Some(s) = b.sample(bx, by) {
-                warped[y * a.w + x] = s;
-                inside[y * a.w + x] = 1.0;
-            }
+    for Mapped { x, y, bx, by, .. } in mapped(a, b, m) {
+        if let Some(s) = b.sample(bx, by) {
+            warped[y * a.w + x] = s;
+            inside[y * a.w + x] = 1.0;
         }
     }
     let band_a = band_pass(&a.px, &vec![1.0; a.w * a.h], a.w, a.h);
@@ -544,39 +560,98 @@ fn box_pass(
     out
 }
 
+/// `img` turned by `degrees` about its centre and scaled by `zoom`, by the nearest pixel, the
+/// edges repeated where the turn uncovers them.
+#[must_use]
+pub fn turn<P: image::Pixel>(
+    img: &image::ImageBuffer<P, Vec<P::Subpixel>>,
+    degrees: f64,
+    zoom: f64,
+) -> image::ImageBuffer<P, Vec<P::Subpixel>> {
+    let (w, h) = img.dimensions();
+    let (s, c) = degrees.to_radians().sin_cos();
+    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+    image::ImageBuffer::from_fn(w, h, |x, y| {
+        let (dx, dy) = (
+            (f64::from(x) + 0.5 - cx) / zoom,
+            (f64::from(y) + 0.5 - cy) / zoom,
+        );
+        let (sx, sy) = (c * dx + s * dy + cx, -s * dx + c * dy + cy);
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped into the picture"
+        )]
+        let (sx, sy) = (
+            sx.clamp(0.0, f64::from(w - 1)) as u32,
+            sy.clamp(0.0, f64::from(h - 1)) as u32,
+        );
+        *img.get_pixel(sx, sy)
+    })
+}
+
+/// What a cheat does to an old selfie before sending it again (for the tests and the rates
+/// benchmark): crop fractions off each side, turn, move the brightness, mirror, resize to
+/// `width` across and save as a JPEG at `quality`.
+#[derive(Clone, Copy, Debug)]
+pub struct Edit {
+    /// Fractions cropped off the left, top, right and bottom.
+    pub crop: [f64; 4],
+    pub degrees: f64,
+    pub brighten: i16,
+    pub mirror: bool,
+    pub width: u32,
+    pub quality: u8,
+}
+
+impl Edit {
+    /// The edited copy, decoded again.
+    #[must_use]
+    pub fn apply(&self, img: &RgbImage) -> RgbImage {
+        let (w, h) = img.dimensions();
+        let [left, top, right, bottom] = self.crop;
+        let (fw, fh) = (f64::from(w), f64::from(h));
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "fractions of the picture's size"
+        )]
+        let (x0, y0, cw, ch) = (
+            (fw * left) as u32,
+            (fh * top) as u32,
+            ((fw * (1.0 - left - right)) as u32).max(16),
+            ((fh * (1.0 - top - bottom)) as u32).max(16),
+        );
+        let cropped = imageops::crop_imm(img, x0, y0, cw, ch).to_image();
+        let mut turned = turn(&cropped, self.degrees, 1.0);
+        for p in turned.pixels_mut() {
+            p.0 = p
+                .0
+                .map(|v| u8::try_from((i16::from(v) + self.brighten).clamp(0, 255)).unwrap_or(255));
+        }
+        if self.mirror {
+            imageops::flip_horizontal_in_place(&mut turned);
+        }
+        let height = (self.width * ch / cw).max(16);
+        let resized = imageops::resize(&turned, self.width, height, imageops::FilterType::Triangle);
+        let mut out = Vec::new();
+        let encoded = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, self.quality)
+            .encode_image(&resized);
+        match encoded
+            .ok()
+            .and_then(|()| image::load_from_memory(&out).ok())
+        {
+            Some(decoded) => decoded.to_rgb8(),
+            None => resized,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::{DynamicImage, ImageDecoder, ImageReader, Rgb};
+    use crate::test_photos::fixture;
 
-    fn fixture(name: &str) -> RgbImage {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/photos")
-            .join(name);
-        let mut decoder = ImageReader::open(&path)
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .into_decoder()
-            .unwrap();
-        let orientation = decoder.orientation().unwrap();
-        let mut img = DynamicImage::from_decoder(decoder).unwrap();
-        img.apply_orientation(orientation);
-        img.to_rgb8()
-    }
-
-    /// A JPEG round trip at `quality`.
-    fn recompress(img: &RgbImage, quality: u8) -> RgbImage {
-        let mut out = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-            .encode_image(img)
-            .unwrap();
-        image::load_from_memory(&out).unwrap().to_rgb8()
-    }
-
-    /// What a cheat does to an old selfie: crop `crop` off the left and top, turn it by
-    /// `degrees`, add `brighten` to every channel, mirror it, resize it to `width` and save it
-    /// at quality 70.
     fn edit(
         img: &RgbImage,
         crop: f64,
@@ -585,42 +660,15 @@ mod tests {
         mirror: bool,
         width: u32,
     ) -> RgbImage {
-        let (w, h) = img.dimensions();
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "test sizes"
-        )]
-        let (cx, cy) = ((f64::from(w) * crop) as u32, (f64::from(h) * crop) as u32);
-        let cropped = imageops::crop_imm(img, cx, cy, w - cx, h - cy).to_image();
-        let (cw, ch) = cropped.dimensions();
-        let (s, c) = degrees.to_radians().sin_cos();
-        let (mx, my) = (f64::from(cw) / 2.0, f64::from(ch) / 2.0);
-        let turned = RgbImage::from_fn(cw, ch, |x, y| {
-            let (dx, dy) = (f64::from(x) - mx, f64::from(y) - my);
-            let (sx, sy) = (c * dx + s * dy + mx, -s * dx + c * dy + my);
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "clamped"
-            )]
-            let (sx, sy) = (
-                sx.clamp(0.0, f64::from(cw - 1)) as u32,
-                sy.clamp(0.0, f64::from(ch - 1)) as u32,
-            );
-            let p = cropped.get_pixel(sx, sy);
-            Rgb(p
-                .0
-                .map(|v| u8::try_from((i16::from(v) + brighten).clamp(0, 255)).unwrap_or(255)))
-        });
-        let turned = if mirror {
-            imageops::flip_horizontal(&turned)
-        } else {
-            turned
-        };
-        let height = width * ch / cw;
-        let resized = imageops::resize(&turned, width, height, imageops::FilterType::Triangle);
-        recompress(&resized, 70)
+        Edit {
+            crop: [crop, crop, 0.0, 0.0],
+            degrees,
+            brighten,
+            mirror,
+            width,
+            quality: 70,
+        }
+        .apply(img)
     }
 
     fn picture(img: &RgbImage) -> Picture {

@@ -14,6 +14,29 @@
 pub mod copy;
 mod image_ops;
 
+/// The repository's photo fixtures, for this crate's tests.
+#[cfg(test)]
+mod test_photos {
+    use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
+
+    /// A fixture, decoded and turned upright by its EXIF orientation.
+    pub(crate) fn fixture(name: &str) -> RgbImage {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/photos")
+            .join(name);
+        let mut decoder = ImageReader::open(&path)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .into_decoder()
+            .unwrap();
+        let orientation = decoder.orientation().unwrap();
+        let mut img = DynamicImage::from_decoder(decoder).unwrap();
+        img.apply_orientation(orientation);
+        img.to_rgb8()
+    }
+}
+
 use std::io::Cursor;
 
 use image::RgbImage;
@@ -366,24 +389,7 @@ impl FaceModels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::{DynamicImage, ImageDecoder, ImageReader};
-
-    /// A fixture, decoded and turned upright by its EXIF orientation.
-    fn fixture(name: &str) -> RgbImage {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/photos")
-            .join(name);
-        let mut decoder = ImageReader::open(&path)
-            .unwrap()
-            .with_guessed_format()
-            .unwrap()
-            .into_decoder()
-            .unwrap();
-        let orientation = decoder.orientation().unwrap();
-        let mut img = DynamicImage::from_decoder(decoder).unwrap();
-        img.apply_orientation(orientation);
-        img.to_rgb8()
-    }
+    use crate::test_photos::fixture;
 
     fn models() -> &'static FaceModels {
         static MODELS: std::sync::OnceLock<FaceModels> = std::sync::OnceLock::new();

@@ -12,9 +12,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use hadir_api::selfie::reuse_hashes;
+use hadir_bench::Rng;
 use hadir_domain::checkin::PerceptualHash;
-use hadir_face::copy::{COPY_THRESHOLD, Picture, compare};
-use image::{DynamicImage, Rgb, RgbImage, imageops};
+use hadir_face::copy::{COPY_THRESHOLD, Edit, Picture, compare};
+use image::{DynamicImage, RgbImage, imageops};
 
 #[derive(Parser)]
 struct Args {
@@ -39,25 +40,6 @@ struct Photo {
     rgb: RgbImage,
 }
 
-/// A small deterministic generator (xorshift), so a run can be repeated.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    /// Uniform in `[lo, hi)`.
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        #[expect(clippy::cast_precision_loss, reason = "53 random bits")]
-        let unit = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        lo + (hi - lo) * unit
-    }
-}
-
 /// A photo as the server stores it: upright, at most 1280 px, JPEG quality 85.
 fn stored(img: &DynamicImage) -> DynamicImage {
     let img = if img.width().max(img.height()) > 1280 {
@@ -76,84 +58,36 @@ fn jpeg(img: &RgbImage, quality: u8) -> DynamicImage {
     image::load_from_memory(&out).unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[expect(
-    clippy::many_single_char_names,
-    reason = "the sides of a crop (l, t, r, b), sizes, sine and cosine"
-)]
 /// An edited copy: up to 10% cropped off each side, turned up to 8 degrees, brightness moved
 /// by up to 40 levels, mirrored half the time, 300 to 700 px across, quality 50 to 90.
 fn edit(img: &RgbImage, rng: &mut Rng) -> (String, RgbImage) {
-    let (w, h) = img.dimensions();
-    let (fw, fh) = (f64::from(w), f64::from(h));
-    let (l, t, r, b) = (
-        rng.uniform(0.0, 0.10),
-        rng.uniform(0.0, 0.10),
-        rng.uniform(0.0, 0.10),
-        rng.uniform(0.0, 0.10),
-    );
+    let crop = [(); 4].map(|()| rng.uniform(0.0, 0.10));
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
-        reason = "inside the photo"
+        reason = "within the ranges drawn"
     )]
-    let (x0, y0, cw, ch) = (
-        (fw * l) as u32,
-        (fh * t) as u32,
-        ((fw * (1.0 - l - r)) as u32).max(16),
-        ((fh * (1.0 - t - b)) as u32).max(16),
-    );
-    let cropped = imageops::crop_imm(img, x0, y0, cw, ch).to_image();
-    let degrees = rng.uniform(-8.0, 8.0);
-    let (s, c) = degrees.to_radians().sin_cos();
-    let (mx, my) = (f64::from(cw) / 2.0, f64::from(ch) / 2.0);
-    #[expect(clippy::cast_possible_truncation, reason = "within +-40")]
-    let shift = rng.uniform(-40.0, 40.0) as i16;
-    let turned = RgbImage::from_fn(cw, ch, |x, y| {
-        let (dx, dy) = (f64::from(x) - mx, f64::from(y) - my);
-        let (sx, sy) = (c * dx + s * dy + mx, -s * dx + c * dy + my);
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "clamped"
-        )]
-        let (sx, sy) = (
-            sx.clamp(0.0, f64::from(cw - 1)) as u32,
-            sy.clamp(0.0, f64::from(ch - 1)) as u32,
-        );
-        let p = cropped.get_pixel(sx, sy);
-        Rgb(p
-            .0
-            .map(|v| u8::try_from((i16::from(v) + shift).clamp(0, 255)).unwrap_or(255)))
-    });
-    let mirrored = rng.next().is_multiple_of(2);
-    let turned = if mirrored {
-        imageops::flip_horizontal(&turned)
-    } else {
-        turned
+    let edit = Edit {
+        crop,
+        degrees: rng.uniform(-8.0, 8.0),
+        brighten: rng.uniform(-40.0, 40.0) as i16,
+        mirror: rng.next_u64().is_multiple_of(2),
+        width: rng.uniform(300.0, 700.0) as u32,
+        quality: rng.uniform(50.0, 90.0) as u8,
     };
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "300 to 700"
-    )]
-    let width = rng.uniform(300.0, 700.0) as u32;
-    let height = (width * ch / cw).max(16);
-    let resized = imageops::resize(&turned, width, height, imageops::FilterType::Triangle);
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "50 to 90"
-    )]
-    let quality = rng.uniform(50.0, 90.0) as u8;
     let what = format!(
-        "crop {:.0}/{:.0}/{:.0}/{:.0}% turn {degrees:.1} light {shift:+} {}width {width} q{quality}",
-        l * 100.0,
-        t * 100.0,
-        r * 100.0,
-        b * 100.0,
-        if mirrored { "mirror " } else { "" }
+        "crop {:.0}/{:.0}/{:.0}/{:.0}% turn {:.1} light {:+} {}width {} q{}",
+        crop[0] * 100.0,
+        crop[1] * 100.0,
+        crop[2] * 100.0,
+        crop[3] * 100.0,
+        edit.degrees,
+        edit.brighten,
+        if edit.mirror { "mirror " } else { "" },
+        edit.width,
+        edit.quality
     );
-    (what, jpeg(&resized, quality).to_rgb8())
+    (what, edit.apply(img))
 }
 
 fn load(path: &PathBuf) -> Option<Photo> {

@@ -144,11 +144,14 @@ const BAND_ROWS: i64 = 512;
 const NEAREST_ROWS: usize = 64;
 
 /// An earlier selfie that may be the one a new selfie copies.
-#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = check_ins)]
 pub struct SelfieRef {
+    #[diesel(column_name = id)]
     pub check_in_id: String,
     pub photo_key: String,
     pub counted_at: NaiveDateTime,
+    #[diesel(column_name = photo_phash)]
     pub phash: String,
 }
 
@@ -197,12 +200,7 @@ pub fn own_selfies_near(
         .filter(check_ins::employee_id.eq(of.employee_id))
         .filter(check_ins::received_at.ge(since))
         .filter(earlier!(of))
-        .select((
-            check_ins::id,
-            check_ins::photo_key,
-            check_ins::counted_at,
-            check_ins::photo_phash,
-        ))
+        .select(SelfieRef::as_select())
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -240,12 +238,7 @@ pub fn colleague_selfies_reading_up_to(
             .filter(check_ins::local_date.eq(of.local_date))
             .filter(check_ins::employee_id.ne(of.employee_id))
             .filter(earlier!(of))
-            .select((
-                check_ins::id,
-                check_ins::photo_key,
-                check_ins::counted_at,
-                check_ins::photo_phash,
-            ));
+            .select(SelfieRef::as_select());
         match limit {
             Some(n) => query
                 .limit(i64::try_from(n).unwrap_or(i64::MAX))
@@ -307,12 +300,7 @@ pub fn colleague_selfies_reading_up_to(
     Ok(check_ins::table
         .filter(check_ins::id.eq_any(&ids))
         .filter(earlier!(of))
-        .select((
-            check_ins::id,
-            check_ins::photo_key,
-            check_ins::counted_at,
-            check_ins::photo_phash,
-        ))
+        .select(SelfieRef::as_select())
         .load(conn)?)
 }
 
