@@ -372,6 +372,13 @@ async fn photos_whose_hashes_collide_are_not_copies() {
             .await,
     )
     .await;
+    // Near enough that the hash alone (within 10 bits) called it a copy.
+    let hash_of = |id: &Value| {
+        let row = check_ins::find(&mut app.db.connect(), id.as_str().unwrap()).unwrap();
+        hadir_domain::checkin::PerceptualHash::from_hex(&row.photo_phash).unwrap()
+    };
+    let apart = hash_of(&first["id"]).distance(hash_of(&answered["id"]));
+    assert!(apart <= 10, "{apart} bits apart");
     let body = after_the_job(&app, &siti.tokens.access, &answered).await;
     assert!(
         !codes(&body).contains(&"duplicate_selfie".to_owned()),
