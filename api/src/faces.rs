@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use hadir_domain::PhotoKey;
+use hadir_domain::checkin::PerceptualHash;
 use hadir_domain::checkin::{self, Flag, FlagCode, Status};
-use hadir_domain::checkin::{DuplicateOf, PerceptualHash};
 use hadir_domain::face::{CopyFound, copy_flag};
 use hadir_domain::face::{FaceFinding, FaceThresholds, face_flags, late_status};
 use hadir_face::copy::{self, Picture};
@@ -329,47 +329,30 @@ async fn find_copy(
         0,
         PerceptualHash::from_hex(&row.photo_phash).map_err(|e| e.to_string())?,
     );
-    let (whole, within) = (
+    let distances = (
         state.faces.copy_max_distance,
         state.check_in.duplicate_max_distance,
     );
     let since = row.received_at - TimeDelta::days(state.check_in.duplicate_lookback_days);
     let of = row.clone();
-    let (all, indexed) = (hashes.clone(), hashes[..3.min(hashes.len())].to_vec());
-    let (own, colleagues) = state
+    let mut near = state
         .db
         .run(move |conn| {
-            let at = crate::app::check_ins::selfie_of(&of);
-            let own = check_ins::own_selfies_near(conn, &at, since, &all, whole)?;
-            let colleagues = match of.place_id {
-                Some(_) => {
-                    check_ins::colleague_selfies_near(conn, &at, &all, &indexed, (whole, within))?
-                }
-                None => Vec::new(),
-            };
-            Ok::<_, StorageError>((own, colleagues))
+            // The selfie's own hash and its mirror image's are looked up in a large day's index.
+            let indexed = &hashes[..3.min(hashes.len())];
+            crate::app::check_ins::earlier_selfies(conn, &of, since, (&hashes, indexed), distances)
         })
         .await
         .map_err(|e| format!("database: {e}"))?;
-    let mut near: Vec<(u32, bool, check_ins::SelfieRef)> = own
-        .into_iter()
-        .map(|s| (s.distance(&hashes), true, s))
-        .chain(
-            colleagues
-                .into_iter()
-                .map(|s| (s.distance(&hashes), false, s)),
-        )
-        .collect();
     let found_near = near.len();
-    // Nearest first; the employee's own first among equals.
-    near.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     near.truncate(state.faces.copy_candidates);
     let threshold = state.faces.copy_score;
     let picture = Arc::new(picture);
     let mut compared = 0usize;
     let mut best: Option<(f32, String)> = None;
     let mut copy = None;
-    for (distance, own, earlier) in near {
+    for candidate in near {
+        let earlier = &candidate.selfie;
         let key = PhotoKey::new(earlier.photo_key.clone()).map_err(|e| e.to_string())?;
         let bytes = match state.photos.get(&key).await {
             Ok(bytes) => bytes,
@@ -391,14 +374,7 @@ async fn find_copy(
         }
         if found.is_copy(threshold) {
             copy = Some(CopyFound {
-                of: if own {
-                    DuplicateOf::Own {
-                        at: earlier.counted_at.and_utc(),
-                        distance,
-                    }
-                } else {
-                    DuplicateOf::Colleague { distance }
-                },
+                of: candidate.duplicate_of(),
                 score: found.score,
                 threshold,
                 mirrored: found.mirrored,

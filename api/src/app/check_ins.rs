@@ -651,9 +651,8 @@ enum Stored {
     Found(CheckInRow),
 }
 
-/// The nearest earlier selfie within `max_distance` bits: this employee's own since `since`,
-/// then colleagues' at the same place on the same local date (the hash alone: used when no face
-/// job compares the pixels).
+/// The nearest earlier selfie within `max_distance` bits of this one's hash (the hash alone:
+/// used when no face job compares the pixels).
 fn find_duplicate(
     conn: &mut DbConnection,
     row: &CheckInRow,
@@ -661,37 +660,77 @@ fn find_duplicate(
     since: chrono::NaiveDateTime,
     max_distance: u32,
 ) -> Result<Option<DuplicateOf>, StorageError> {
-    let of = selfie_of(row);
     let hashes = [phash];
-    let own = check_ins::own_selfies_near(conn, &of, since, &hashes, max_distance)?
-        .into_iter()
-        .map(|s| (s.distance(&hashes), s.counted_at))
-        .min();
-    if let Some((distance, at)) = own {
-        return Ok(Some(DuplicateOf::Own {
-            at: at.and_utc(),
-            distance,
-        }));
-    }
-    if row.place_id.is_none() {
-        return Ok(None);
-    }
-    let colleague = check_ins::colleague_selfies_near(
+    let near = earlier_selfies(
         conn,
-        &of,
-        &hashes,
-        &hashes,
+        row,
+        since,
+        (&hashes, &hashes),
         (max_distance, max_distance),
-    )?
-    .iter()
-    .map(|s| s.distance(&hashes))
-    .min();
-    Ok(colleague.map(|distance| DuplicateOf::Colleague { distance }))
+    )?;
+    Ok(near.first().map(NearSelfie::duplicate_of))
+}
+
+/// An earlier selfie whose hash is near a new one's.
+#[derive(Clone, Debug)]
+pub struct NearSelfie {
+    /// The fewest bits between its hash and any of the new selfie's.
+    pub distance: u32,
+    /// The employee's own (else a colleague's).
+    pub own: bool,
+    pub selfie: check_ins::SelfieRef,
+}
+
+impl NearSelfie {
+    /// Whose selfie this is, as a flag tells it.
+    #[must_use]
+    pub fn duplicate_of(&self) -> DuplicateOf {
+        if self.own {
+            DuplicateOf::Own {
+                at: self.selfie.counted_at.and_utc(),
+                distance: self.distance,
+            }
+        } else {
+            DuplicateOf::Colleague {
+                distance: self.distance,
+            }
+        }
+    }
+}
+
+/// The selfies received before `row`'s whose hash is near any of `hashes`: the employee's own
+/// since `since`, and colleagues' at the same place on the same local date (see
+/// `check_ins::colleague_selfies_near` for `indexed` and the two distances); nearest first,
+/// the employee's own first among equals.
+pub fn earlier_selfies(
+    conn: &mut DbConnection,
+    row: &CheckInRow,
+    since: chrono::NaiveDateTime,
+    (hashes, indexed): (&[PerceptualHash], &[PerceptualHash]),
+    (whole, within): (u32, u32),
+) -> Result<Vec<NearSelfie>, StorageError> {
+    let of = selfie_of(row);
+    let own = check_ins::own_selfies_near(conn, &of, since, hashes, whole)?;
+    let colleagues = match row.place_id {
+        Some(_) => check_ins::colleague_selfies_near(conn, &of, hashes, indexed, (whole, within))?,
+        None => Vec::new(),
+    };
+    let mut near: Vec<NearSelfie> = own
+        .into_iter()
+        .map(|s| (true, s))
+        .chain(colleagues.into_iter().map(|s| (false, s)))
+        .map(|(own, selfie)| NearSelfie {
+            distance: selfie.distance(hashes),
+            own,
+            selfie,
+        })
+        .collect();
+    near.sort_by(|a, b| a.distance.cmp(&b.distance).then(b.own.cmp(&a.own)));
+    Ok(near)
 }
 
 /// Where a check-in's selfie stands, for the look-up of earlier ones.
-#[must_use]
-pub fn selfie_of(row: &CheckInRow) -> check_ins::SelfieOf<'_> {
+fn selfie_of(row: &CheckInRow) -> check_ins::SelfieOf<'_> {
     check_ins::SelfieOf {
         employee_id: &row.employee_id,
         place_id: row.place_id.as_deref().unwrap_or(""),
