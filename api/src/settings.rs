@@ -71,7 +71,8 @@ impl Default for ServerSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: SecretString,
-    pub pool_size: u32,
+    /// Connections per instance; unset: 8 on PostgreSQL, 2 on SQLite (see `pool_size`).
+    pub pool_size: Option<u32>,
     pub acquire_timeout_ms: u64,
     pub busy_timeout_ms: u64,
     pub statement_timeout_ms: u64,
@@ -82,7 +83,7 @@ impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
             url: SecretString::from("sqlite://./data/hadir.sqlite3"),
-            pool_size: 8,
+            pool_size: None,
             acquire_timeout_ms: 5000,
             busy_timeout_ms: 5000,
             statement_timeout_ms: 15_000,
@@ -92,10 +93,23 @@ impl Default for DatabaseSettings {
 }
 
 impl DatabaseSettings {
+    /// The pool's size: as set, else 8 connections on PostgreSQL and 2 on SQLite. SQLite has
+    /// one writer, and each connection keeps its own page cache, which it drops whenever
+    /// another connection has written: with 8, nearly every trip of a check-in re-reads its
+    /// pages; with 2, a check-in costs about a tenth less CPU under load (docs/PERFORMANCE.md).
+    #[must_use]
+    pub fn pool_size(&self) -> u32 {
+        self.pool_size
+            .unwrap_or(match DatabaseUrl::parse(self.url.expose_secret()) {
+                Ok(DatabaseUrl::Sqlite(_)) => 2,
+                _ => 8,
+            })
+    }
+
     #[must_use]
     pub fn options(&self) -> DbOptions {
         DbOptions {
-            pool_size: self.pool_size,
+            pool_size: self.pool_size(),
             acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
             busy_timeout: Duration::from_millis(self.busy_timeout_ms),
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
@@ -644,7 +658,7 @@ impl Settings {
             check(false, &["database", "url"], &e.to_string());
         }
         check(
-            (1..=256).contains(&d.pool_size),
+            (1..=256).contains(&d.pool_size()),
             &["database", "pool_size"],
             "must be 1 to 256",
         );

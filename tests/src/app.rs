@@ -75,7 +75,7 @@ fn test_settings(db_url: &str, photos: &TestPhotos, customize: &Customize) -> Se
     settings.server.workers = 1;
     settings.server.shutdown_timeout_s = 1;
     settings.database.url = SecretString::from(db_url.to_owned());
-    settings.database.pool_size = 4;
+    settings.database.pool_size = Some(4);
     settings.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
     match photos {
         TestPhotos::Folder(dir) => {
