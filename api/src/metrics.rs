@@ -270,6 +270,18 @@ impl PhotoStore for MeteredStore {
         result
     }
 
+    async fn put_all(
+        &self,
+        objects: Vec<(PhotoKey, Vec<u8>)>,
+        content_type: &str,
+    ) -> Result<(), PhotoStoreError> {
+        // Timed as one `put`: the objects are written together.
+        let started = Instant::now();
+        let result = self.inner.put_all(objects, content_type).await;
+        self.record("put", started, &result);
+        result
+    }
+
     async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError> {
         let started = Instant::now();
         let result = self.inner.get(key).await;

@@ -352,16 +352,13 @@ fn walk_jpeg(bytes: &[u8], mut piece: impl FnMut(u8, &[u8])) -> Option<usize> {
                     // 0xFF00 nor a restart marker.
                     let start = i;
                     loop {
-                        let b = *bytes.get(i)?;
-                        if b == 0xFF {
-                            let next = *bytes.get(i + 1)?;
-                            if next != 0x00 && !(0xD0..=0xD7).contains(&next) && next != 0xFF {
-                                break;
-                            }
-                            i += if next == 0xFF { 1 } else { 2 };
-                        } else {
-                            i += 1;
+                        // Most of a JPEG is this data: skip to its next 0xFF at once.
+                        i += memchr::memchr(0xFF, bytes.get(i..)?)?;
+                        let next = *bytes.get(i + 1)?;
+                        if next != 0x00 && !(0xD0..=0xD7).contains(&next) && next != 0xFF {
+                            break;
                         }
+                        i += if next == 0xFF { 1 } else { 2 };
                     }
                     piece(0, &bytes[start..i]);
                 }

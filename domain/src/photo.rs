@@ -82,6 +82,20 @@ pub trait PhotoStore: Send + Sync + fmt::Debug {
         content_type: &str,
     ) -> Result<(), PhotoStoreError>;
 
+    /// Stores several objects, all durable when it returns `Ok` (on an error, some may be
+    /// stored and others not; each `put` stays atomic). One after the other unless the store
+    /// does better: the folder store writes them in one task, S3 sends them at once.
+    async fn put_all(
+        &self,
+        objects: Vec<(PhotoKey, Vec<u8>)>,
+        content_type: &str,
+    ) -> Result<(), PhotoStoreError> {
+        for (key, bytes) in objects {
+            self.put(&key, bytes, content_type).await?;
+        }
+        Ok(())
+    }
+
     async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError>;
 
     async fn delete(&self, key: &PhotoKey) -> Result<(), PhotoStoreError>;

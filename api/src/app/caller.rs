@@ -2,6 +2,8 @@
 //! cookie (console), and the request's id and client address for the audit log.
 
 use hadir_domain::Role;
+use hadir_storage::repo::sessions;
+use hadir_storage::{DbConnection, StorageError};
 
 /// The authenticated caller.
 #[derive(Clone, Debug)]
@@ -21,6 +23,47 @@ impl Caller {
         } else {
             Err(super::Error::Forbidden("your role may not use this route"))
         }
+    }
+}
+
+/// One message for every way an access token can fail, so that a probe learns nothing.
+pub const TOKEN_REFUSED: &str = "missing, invalid or expired access token";
+
+/// What a verified access token claims: whose it is, its session and the account's token
+/// version when it was issued. It becomes a `Caller` only once the database confirms it (`check`),
+/// so that logout, deactivation and a password change take effect at once.
+#[derive(Clone, Debug)]
+pub struct Presented {
+    pub user_id: String,
+    pub session_id: String,
+    pub token_version: i32,
+}
+
+impl Presented {
+    /// The caller, if the session and the account still stand; `None` when the token is refused.
+    pub fn check(&self, conn: &mut DbConnection) -> Result<Option<Caller>, StorageError> {
+        let Some((session, user)) = sessions::find_session_with_user(conn, &self.session_id)?
+        else {
+            return Ok(None);
+        };
+        let valid = user.id == self.user_id
+            && user.active
+            && session.revoked_at.is_none()
+            && user.token_version == self.token_version;
+        if !valid {
+            return Ok(None);
+        }
+        let role = user
+            .role
+            .parse::<Role>()
+            .map_err(|e| StorageError::Other(format!("account {}: {e}", user.id)))?;
+        Ok(Some(Caller {
+            user_id: user.id,
+            username: user.username,
+            role,
+            employee_id: user.employee_id,
+            session_id: session.id,
+        }))
     }
 }
 

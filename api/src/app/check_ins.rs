@@ -23,6 +23,7 @@ use hadir_storage::{DbConnection, StorageError, now_utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::caller::{Presented, TOKEN_REFUSED};
 use super::input::{page_limit, parse_id};
 use super::links::photo_url;
 use super::{Caller, Ctx, Error, FieldError};
@@ -406,7 +407,46 @@ fn existing(row: Option<CheckInRow>, request_hash: &str) -> Result<Option<Submit
 /// is a conflict.
 pub async fn submit(ctx: &Ctx<'_>, meta: Meta, selfie_bytes: Vec<u8>) -> Result<Submitted, Error> {
     let employee_id = employee_of(ctx.caller)?;
-    let state = ctx.state;
+    submit_as(
+        ctx.state,
+        Submitter::Employee(employee_id),
+        meta,
+        selfie_bytes,
+    )
+    .await
+}
+
+/// `submit` for a caller known only by a verified token: its session and account are checked
+/// in the first database trip (one trip fewer on the route phones call most).
+pub async fn submit_presented(
+    state: &AppState,
+    presented: Presented,
+    meta: Meta,
+    selfie_bytes: Vec<u8>,
+) -> Result<Submitted, Error> {
+    submit_as(state, Submitter::Token(presented), meta, selfie_bytes).await
+}
+
+/// Who submits: an employee already checked, or a token still to be checked.
+enum Submitter {
+    Employee(String),
+    Token(Presented),
+}
+
+/// What the first trip found.
+enum Looked {
+    /// A retry: the row stored for this client id.
+    Stored(CheckInRow),
+    /// A new check-in: the employee and the plans it is judged against.
+    New(org::EmployeeRow, plan_repo::PlanBook),
+}
+
+async fn submit_as(
+    state: &AppState,
+    submitter: Submitter,
+    meta: Meta,
+    selfie_bytes: Vec<u8>,
+) -> Result<Submitted, Error> {
     let pixels = selfie::header_pixels(&selfie_bytes);
     let thresholds = state.check_in.thresholds();
     let received_at = now_utc().and_utc();
@@ -414,30 +454,45 @@ pub async fn submit(ctx: &Ctx<'_>, meta: Meta, selfie_bytes: Vec<u8>) -> Result<
     let default_tz = state.check_in.time_zone();
     let client_id = meta.client_id.to_string();
 
-    // One trip to the database for what it must tell before the photo is processed: a
-    // retry's stored row, or else the employee and the plans the check-in is judged against.
-    let (emp, cid) = (employee_id.clone(), client_id.clone());
+    // One trip to the database for what it must tell before the photo is processed: whether
+    // the token still stands, a retry's stored row, or else the employee and the plans the
+    // check-in is judged against.
+    let cid = client_id.clone();
     let looked = state
         .db
         .run(move |conn| {
+            let emp = match submitter {
+                Submitter::Employee(emp) => emp,
+                Submitter::Token(presented) => match presented.check(conn)? {
+                    None => return Ok(Err(Error::Unauthorized(TOKEN_REFUSED))),
+                    Some(caller) => match employee_of(&caller) {
+                        Ok(emp) => emp,
+                        Err(refused) => return Ok(Err(refused)),
+                    },
+                },
+            };
             if let Some(found) = check_ins::find_by_client(conn, &emp, &cid)? {
-                return Ok(Err(found));
+                return Ok(Ok(Looked::Stored(found)));
             }
-            let employee = org::find_employee(conn, &emp)?;
             // Every local date the instant can fall on in any time zone, and the day before
             // (a night shift's check-out belongs to the day the shift started).
             let utc_date = counted_at.date_naive();
             let from = utc_date - TimeDelta::days(2);
             let to = utc_date + TimeDelta::days(1);
             let book = plan_repo::load_book(conn, Some(std::slice::from_ref(&emp)), from, to)?;
-            Ok(Ok((employee, book)))
+            // The book holds the employee's row, loaded by id.
+            let employee = match book.employees.iter().find(|e| e.id == emp) {
+                Some(employee) => employee.clone(),
+                None => org::find_employee(conn, &emp)?,
+            };
+            Ok(Ok(Looked::New(employee, book)))
         })
-        .await?;
+        .await??;
     // Hashing and decoding up to a few MiB is CPU work: on the pool, not on the async worker,
     // in the lane of the image's size (read from its header alone).
     let (employee, book) = match looked {
-        Ok(found) => found,
-        Err(stored) => {
+        Looked::New(employee, book) => (employee, book),
+        Looked::Stored(stored) => {
             // A retry: the same request if it carries the same meta and the same selfie.
             let sha = state
                 .cpu
@@ -476,14 +531,16 @@ pub async fn submit(ctx: &Ctx<'_>, meta: Meta, selfie_bytes: Vec<u8>) -> Result<
     let thumbnail_key =
         PhotoKey::new(format!("thumbs/{stem}.jpg")).map_err(|e| Error::Internal(e.to_string()))?;
     let storing = std::time::Instant::now();
-    let (photo, thumbnail) = tokio::join!(
-        state.photos.put(&photo_key, processed.jpeg, "image/jpeg"),
-        state
-            .photos
-            .put(&thumbnail_key, processed.thumbnail, "image/jpeg"),
-    );
-    photo?;
-    thumbnail?;
+    state
+        .photos
+        .put_all(
+            vec![
+                (photo_key.clone(), processed.jpeg),
+                (thumbnail_key.clone(), processed.thumbnail),
+            ],
+            "image/jpeg",
+        )
+        .await?;
     state.metrics.stage("store", storing);
 
     let lookback = TimeDelta::days(state.check_in.duplicate_lookback_days);

@@ -5,7 +5,7 @@ mod extractor;
 mod passwords;
 mod tokens;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, Bearer};
 pub use passwords::PasswordService;
 pub use tokens::{Claims, TokenError, TokenKind, TokenService, token_hash};
 

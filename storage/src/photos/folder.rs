@@ -108,6 +108,25 @@ impl PhotoStore for FolderPhotoStore {
             .await
     }
 
+    async fn put_all(
+        &self,
+        objects: Vec<(PhotoKey, Vec<u8>)>,
+        _content_type: &str,
+    ) -> Result<(), PhotoStoreError> {
+        // One blocking task for all: a check-in's selfie and thumbnail cross threads once.
+        let paths: Vec<(PathBuf, Vec<u8>)> = objects
+            .into_iter()
+            .map(|(key, bytes)| (self.path(&key), bytes))
+            .collect();
+        blocking(move || {
+            for (path, bytes) in &paths {
+                write_atomically(path, bytes).map_err(|e| unavailable("write", &e))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError> {
         let path = self.path(key);
         let key = key.clone();

@@ -80,6 +80,20 @@ impl PhotoStore for S3PhotoStore {
         Ok(())
     }
 
+    async fn put_all(
+        &self,
+        objects: Vec<(PhotoKey, Vec<u8>)>,
+        content_type: &str,
+    ) -> Result<(), PhotoStoreError> {
+        futures_util::future::try_join_all(
+            objects
+                .into_iter()
+                .map(|(key, bytes)| async move { self.put(&key, bytes, content_type).await }),
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError> {
         match self.bucket.get_object(key.as_str()).await {
             Ok(response) => Ok(response.bytes().to_vec()),

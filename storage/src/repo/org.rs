@@ -132,12 +132,17 @@ pub fn find_employees(
 ) -> Result<Vec<EmployeeRow>, StorageError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(5_000) {
-        rows.extend(
-            employees::table
+        // One employee (a check-in's look-up): a statement SQLite keeps prepared.
+        rows.extend(match chunk {
+            [one] => employees::table
+                .filter(employees::id.eq(one))
+                .select(EmployeeRow::as_select())
+                .load(conn)?,
+            _ => employees::table
                 .filter(employees::id.eq_any(chunk))
                 .select(EmployeeRow::as_select())
                 .load(conn)?,
-        );
+        });
     }
     Ok(rows)
 }

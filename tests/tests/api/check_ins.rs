@@ -770,6 +770,34 @@ async fn with_the_database_gone_the_answer_is_503() {
     }
 }
 
+/// The check-in route checks the token's session in its first database trip, not before the
+/// body: a logged-out session's token (still unexpired) is refused all the same, and nothing
+/// is stored, neither the row nor the photos.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_out_sessions_token_cannot_check_in() {
+    let (app, budi) = app_with_budi().await;
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/auth/logout",
+            Some(&budi.tokens.access),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app
+        .post_check_in(
+            &budi.tokens.access,
+            &meta_at(CIMAHI.0, CIMAHI.1, 10.0),
+            photo("selfie-a-480x640.jpg"),
+        )
+        .await;
+    assert!(res.headers().contains_key("www-authenticate"));
+    problem(res, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(rows(&app, &budi), 0);
+    assert_eq!(objects(&app).await, 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_without_an_employee_cannot_check_in() {
     let app = TestApp::spawn().await;
