@@ -501,6 +501,30 @@ impl DbConnection {
 mod tests {
     use super::*;
 
+    /// `.cargo/config.toml` builds the bundled SQLite with the query planner stability
+    /// guarantee; without it every statement with a bound `LIMIT` is prepared again each time.
+    #[test]
+    fn the_bundled_sqlite_keeps_plans_stable() {
+        use diesel::sql_types::Text;
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = Text)]
+            compile_options: String,
+        }
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> =
+            diesel::sql_query("SELECT compile_options FROM pragma_compile_options")
+                .load::<CompileOption>(&mut conn)
+                .unwrap()
+                .into_iter()
+                .map(|o| o.compile_options)
+                .collect();
+        assert!(
+            options.iter().any(|o| o == "ENABLE_QPSG"),
+            "SQLite built without SQLITE_ENABLE_QPSG: {options:?}"
+        );
+    }
+
     #[test]
     fn the_backend_comes_from_the_scheme() {
         let pg = DatabaseUrl::parse("postgres://u:p@127.0.0.1:5432/hadir").unwrap();
