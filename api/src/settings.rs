@@ -1112,4 +1112,43 @@ mod tests {
         }
         assert!(!err.contains("pw@"), "the URL's password leaked: {err}");
     }
+
+    #[test]
+    fn the_reuse_checks_settings_out_of_range_are_each_reported() {
+        let mut s = Settings::default();
+        s.faces.copy_score = 1.5;
+        s.faces.copy_candidates = 0;
+        s.faces.copy_max_distance = 25;
+        let err = s.validate().unwrap_err().to_string();
+        for name in [
+            "HADIR__FACES__COPY_SCORE",
+            "HADIR__FACES__COPY_CANDIDATES",
+            "HADIR__FACES__COPY_MAX_DISTANCE",
+        ] {
+            assert!(err.contains(name), "{name} missing in {err}");
+        }
+        s.faces.copy_score = f32::NAN;
+        s.faces.copy_candidates = 65;
+        s.faces.copy_max_distance = 24;
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("HADIR__FACES__COPY_SCORE"), "{err}");
+        assert!(err.contains("HADIR__FACES__COPY_CANDIDATES"), "{err}");
+        assert!(!err.contains("HADIR__FACES__COPY_MAX_DISTANCE"), "{err}");
+    }
+
+    #[test]
+    fn the_pool_is_two_connections_on_sqlite_and_eight_on_postgresql_unless_set() {
+        let mut d = DatabaseSettings::default();
+        assert_eq!(d.pool_size(), 2);
+        d.url = SecretString::from("postgres://hadir@127.0.0.1/hadir");
+        assert_eq!(d.pool_size(), 8);
+        d.pool_size = Some(3);
+        assert_eq!(d.options().pool_size, 3);
+        for bad in [0, 257] {
+            let mut s = Settings::default();
+            s.database.pool_size = Some(bad);
+            let err = s.validate().unwrap_err().to_string();
+            assert!(err.contains("HADIR__DATABASE__POOL_SIZE"), "{bad}: {err}");
+        }
+    }
 }
