@@ -9,11 +9,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use super::TokenKind;
-use crate::app::caller::Presented;
+use crate::app::caller::{Presented, TOKEN_REFUSED as REFUSED};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-use crate::app::caller::TOKEN_REFUSED as REFUSED;
 
 /// The authenticated caller of a JSON route: the application layer's `Caller`.
 pub type AuthUser = crate::app::Caller;

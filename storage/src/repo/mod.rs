@@ -18,6 +18,18 @@ macro_rules! insert_batch {
     }};
 }
 
+/// Loads `$query` for the rows whose `$column` is one of `$ids` (a non-empty slice): `= ?` for
+/// one id, a statement SQLite keeps prepared (a check-in's look-up of its own employee), and
+/// `IN (...)` for more, whose SQL changes with the count, so SQLite prepares it anew each time.
+macro_rules! load_for_ids {
+    ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
+        match $ids {
+            [one] => $query.filter($column.eq(one)).load($conn),
+            ids => $query.filter($column.eq_any(ids)).load($conn),
+        }
+    };
+}
+
 pub mod attendance;
 pub mod audit;
 pub mod check_ins;

@@ -132,17 +132,8 @@ pub fn find_employees(
 ) -> Result<Vec<EmployeeRow>, StorageError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(5_000) {
-        // One employee (a check-in's look-up): a statement SQLite keeps prepared.
-        rows.extend(match chunk {
-            [one] => employees::table
-                .filter(employees::id.eq(one))
-                .select(EmployeeRow::as_select())
-                .load(conn)?,
-            _ => employees::table
-                .filter(employees::id.eq_any(chunk))
-                .select(EmployeeRow::as_select())
-                .load(conn)?,
-        });
+        let query = employees::table.select(EmployeeRow::as_select());
+        rows.extend(load_for_ids!(conn, query, employees::id, chunk)?);
     }
     Ok(rows)
 }

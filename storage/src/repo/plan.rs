@@ -400,20 +400,10 @@ pub fn assignments_of(
     let mut rows = Vec::new();
     // Bounded IN lists: SQLite allows at most 32,766 parameters per statement.
     for chunk in employees.chunks(5_000) {
-        let dates = assignments::date.ge(from).and(assignments::date.le(to));
-        // One employee (a check-in's look-up): a statement SQLite keeps prepared.
-        rows.extend(match chunk {
-            [one] => assignments::table
-                .filter(assignments::employee_id.eq(one))
-                .filter(dates)
-                .select(AssignmentRow::as_select())
-                .load(conn)?,
-            _ => assignments::table
-                .filter(assignments::employee_id.eq_any(chunk))
-                .filter(dates)
-                .select(AssignmentRow::as_select())
-                .load(conn)?,
-        });
+        let query = assignments::table
+            .filter(assignments::date.ge(from).and(assignments::date.le(to)))
+            .select(AssignmentRow::as_select());
+        rows.extend(load_for_ids!(conn, query, assignments::employee_id, chunk)?);
     }
     Ok(rows)
 }
@@ -684,19 +674,10 @@ pub fn load_book(
     let mut leaves_by: HashMap<String, Vec<LeaveRow>> = HashMap::new();
     let mut assignments_by = HashMap::new();
     for chunk in ids.chunks(5_000) {
-        let overlapping = leaves::starts_on.le(to).and(leaves::ends_on.ge(from));
-        let rows: Vec<LeaveRow> = match chunk {
-            [one] => leaves::table
-                .filter(leaves::employee_id.eq(one))
-                .filter(overlapping)
-                .select(LeaveRow::as_select())
-                .load(conn)?,
-            _ => leaves::table
-                .filter(leaves::employee_id.eq_any(chunk))
-                .filter(overlapping)
-                .select(LeaveRow::as_select())
-                .load(conn)?,
-        };
+        let query = leaves::table
+            .filter(leaves::starts_on.le(to).and(leaves::ends_on.ge(from)))
+            .select(LeaveRow::as_select());
+        let rows: Vec<LeaveRow> = load_for_ids!(conn, query, leaves::employee_id, chunk)?;
         for l in rows {
             leaves_by.entry(l.employee_id.clone()).or_default().push(l);
         }
@@ -742,18 +723,9 @@ pub fn other_offices_of(
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for chunk in employee_ids.chunks(5_000) {
         let pairs = (employee_offices::employee_id, employee_offices::office_id);
-        let rows: Vec<(String, String)> = match chunk {
-            [one] => employee_offices::table
-                .filter(employee_offices::employee_id.eq(one))
-                .select(pairs)
-                .order(pairs)
-                .load(conn)?,
-            _ => employee_offices::table
-                .filter(employee_offices::employee_id.eq_any(chunk))
-                .select(pairs)
-                .order(pairs)
-                .load(conn)?,
-        };
+        let query = employee_offices::table.select(pairs).order(pairs);
+        let rows: Vec<(String, String)> =
+            load_for_ids!(conn, query, employee_offices::employee_id, chunk)?;
         for (e, o) in rows {
             out.entry(e).or_default().push(o);
         }
