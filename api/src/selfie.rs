@@ -160,29 +160,51 @@ pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie,
         .flatten()
         .map(|raw| read_exif(&raw))
         .unwrap_or_default();
-    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
     let upright = orientation == image::metadata::Orientation::NoTransforms;
-    img.apply_orientation(orientation);
 
     // An upright JPEG that is small enough is stored as its own image data with every
     // metadata segment and every byte after its end removed: nothing to re-encode, no second
-    // generation of compression loss. Anything else is scaled and encoded anew from the pixels.
-    let long_edge = img.width().max(img.height());
-    let stripped =
-        (format == ImageFormat::Jpeg && upright && long_edge <= limits.stored_long_edge_px)
-            .then(|| strip_jpeg(bytes))
-            .flatten();
-    let (jpeg, width, height) = if let Some(jpeg) = stripped {
-        (jpeg, img.width(), img.height())
+    // generation of compression loss. Its pixels are then needed only for the thumbnail and the
+    // hash, so it is decoded straight to about the thumbnail's size (the phone app's 480x640
+    // selfie: to 120x160). Anything else is decoded whole, scaled and encoded anew.
+    let keeps_its_bytes =
+        format == ImageFormat::Jpeg && upright && width.max(height) <= limits.stored_long_edge_px;
+    if keeps_its_bytes
+        && let (Some(small), Some(jpeg)) = (
+            decode_reduced(bytes, limits.thumbnail_long_edge_px),
+            strip_jpeg(bytes),
+        )
+    {
+        let long_edge = limits.thumbnail_long_edge_px;
+        return finish(jpeg, (width, height), &small, long_edge, exif, source_format);
+    }
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
+    img.apply_orientation(orientation);
+    let stripped = keeps_its_bytes.then(|| strip_jpeg(bytes)).flatten();
+    let (jpeg, size) = if let Some(jpeg) = stripped {
+        (jpeg, (img.width(), img.height()))
     } else {
         let stored = shrink(&img, limits.stored_long_edge_px)?;
         let jpeg = encode_jpeg(&stored, limits.jpeg_quality)?;
-        (jpeg, stored.width(), stored.height())
+        (jpeg, (stored.width(), stored.height()))
     };
-    let thumb = thumbnail(&img, limits.thumbnail_long_edge_px)?;
+    let long_edge = limits.thumbnail_long_edge_px;
+    finish(jpeg, size, &img, long_edge, exif, source_format)
+}
+
+/// The selfie from its stored JPEG and its upright pixels: the thumbnail (long edge
+/// `thumbnail_long_edge`) and the hash are made from `pixels`.
+fn finish(
+    jpeg: Vec<u8>,
+    (width, height): (u32, u32),
+    pixels: &DynamicImage,
+    thumbnail_long_edge: u32,
+    exif: ExifEvidence,
+    source_format: &'static str,
+) -> Result<ProcessedSelfie, SelfieError> {
+    let thumb = thumbnail(pixels, thumbnail_long_edge)?;
     let thumbnail = encode_jpeg(&thumb, 75)?;
     let phash = perceptual_hash(&thumb);
-
     Ok(ProcessedSelfie {
         sha256: sha256_hex(&jpeg),
         jpeg,
@@ -205,6 +227,43 @@ fn decode_error(e: &image::ImageError) -> SelfieError {
         image::ImageError::Unsupported(u) => SelfieError::UnsupportedFormat(u.to_string()),
         other => SelfieError::Corrupt(other.to_string()),
     }
+}
+
+/// The JPEG decoded straight to the smallest of 1/8, 1/4 and 1/2 of its size whose long edge
+/// still reaches `long_edge` (the inverse DCT of each block made at that size: for the phone's
+/// 480x640 selfie about 0.75 of a whole decode, and nothing left to scale down). `None` when
+/// that is not worth it or not possible: no reduction reaches `long_edge`, the output would be
+/// large enough for the decoder to start threads of its own, the colours are not YCbCr or RGB,
+/// or the data does not decode; the caller then decodes the whole image, as before.
+fn decode_reduced(bytes: &[u8], long_edge: u32) -> Option<DynamicImage> {
+    // jpeg-decoder hands wider outputs (width squared over 128 squared) to threads it starts.
+    const SINGLE_THREADED_MAX_WIDTH: u32 = 128;
+    let decode = || {
+        let mut decoder = jpeg_decoder::Decoder::new(bytes);
+        decoder.read_info().ok()?;
+        let info = decoder.info()?;
+        if !matches!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24) {
+            return None;
+        }
+        let (w, h) = (u32::from(info.width), u32::from(info.height));
+        let long = w.max(h);
+        if long < 2 * long_edge {
+            return None;
+        }
+        // The requested size keeps the aspect; the decoder picks the smallest reduction whose
+        // output is at least that large on one side.
+        let requested = |side: u32| u16::try_from((side * long_edge).div_ceil(long)).ok();
+        let (sw, sh) = decoder.scale(requested(w)?, requested(h)?).ok()?;
+        let (sw, sh) = (u32::from(sw), u32::from(sh));
+        if sw.max(sh) < long_edge || sw > SINGLE_THREADED_MAX_WIDTH {
+            return None;
+        }
+        let pixels = decoder.decode().ok()?;
+        image::RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8)
+    };
+    // A decoder bug on a hostile file must not take the worker down: the whole decode then
+    // gets to say what is wrong with it.
+    std::panic::catch_unwind(decode).ok().flatten()
 }
 
 /// The image scaled so that its long edge is at most `long_edge` (never enlarged), with a
@@ -626,6 +685,45 @@ mod tests {
             let bits = before.distance(after);
             assert!(bits <= BITS, "{name}: {bits} bits");
         }
+    }
+
+    #[test]
+    fn the_reduced_decode_hashes_as_the_whole_one() {
+        const BITS: u32 = 2;
+        for name in [
+            "selfie-a-480x640.jpg",
+            "selfie-b-480x640.jpg",
+            "not-a-face-cat-480x640.jpg",
+        ] {
+            let bytes = fixture(name);
+            let small = decode_reduced(&bytes, 160).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!((small.width(), small.height()), (120, 160), "{name}");
+            let whole = image::load_from_memory(&bytes).unwrap();
+            let reduced = perceptual_hash(&thumbnail(&small, 160).unwrap());
+            let bits = reduced.distance(perceptual_hash(&thumbnail(&whole, 160).unwrap()));
+            assert!(bits <= BITS, "{name}: {bits} bits");
+        }
+        // What is not worth it or not possible is left to the whole decode.
+        for name in [
+            "selfie-a-resaved-360x480-q60.jpg", // 1/2 would be too wide for one thread
+            "selfie-a-exif-gps-orientation6.jpg", // 640x480 as stored: 1/4 likewise
+            "not-a-face-coffee-480x640.png",
+            "bad-not-an-image.jpg",
+        ] {
+            assert!(decode_reduced(&fixture(name), 160).is_none(), "{name}");
+        }
+        assert!(decode_reduced(&fixture("selfie-a-480x640.jpg"), 320).is_none());
+    }
+
+    #[test]
+    fn the_phone_selfie_takes_the_reduced_decode() {
+        // Same thumbnail as `decode_reduced` alone makes: the pipeline took that way.
+        let bytes = fixture("selfie-a-480x640.jpg");
+        let s = run("selfie-a-480x640.jpg").unwrap();
+        let small = decode_reduced(&bytes, 160).unwrap();
+        let thumb = encode_jpeg(&thumbnail(&small, 160).unwrap(), 75).unwrap();
+        assert_eq!(s.thumbnail, thumb);
+        assert_eq!(s.phash, perceptual_hash(&small));
     }
 
     fn has_exif(jpeg: &[u8]) -> bool {
