@@ -42,26 +42,74 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| PhotoStoreError::Unavailable(format!("folder task failed: {e}")))?
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+/// Writes each `(path, bytes)` to a temporary file beside its target, syncs it, renames it over
+/// the target and syncs the folder, so a reader sees the old object or the new one whole and a
+/// crash after the return loses neither. Done in phases over all the objects (write each, sync
+/// each, rename each, sync each folder once) so the file system can commit its journal for
+/// several objects at once. On failure the temporary files left are removed.
+fn write_atomically(objects: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
+    let mut temps: Vec<(PathBuf, &Path)> = Vec::with_capacity(objects.len());
+    let result = (|| {
+        let mut files = Vec::with_capacity(objects.len());
+        for (path, bytes) in objects {
+            let (tmp, mut file) = create_temp(path)?;
+            temps.push((tmp, path));
+            file.write_all(bytes)?;
+            files.push(file);
+        }
+        for file in files {
+            file.sync_all()?;
+        }
+        while let Some((tmp, path)) = temps.pop() {
+            if let Err(e) = std::fs::rename(&tmp, path) {
+                temps.push((tmp, path));
+                return Err(e);
+            }
+        }
+        // Make the renames durable, each folder once.
+        let mut dirs: Vec<&Path> = objects.iter().map(|(path, _)| parent(path)).collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for dir in dirs {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for (tmp, _) in &temps {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    result
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new("."))
+}
+
+/// A new temporary file in `path`'s folder, creating the folder when it is missing (the first
+/// object of a day or an employee).
+fn create_temp(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let dir = parent(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+    };
+    let file = match create() {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            create()?
+        }
+        other => other?,
+    };
+    Ok((tmp, file))
 }
 
 fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<StoredObject>) -> std::io::Result<()> {
@@ -103,9 +151,8 @@ impl PhotoStore for FolderPhotoStore {
         bytes: Vec<u8>,
         _content_type: &str,
     ) -> Result<(), PhotoStoreError> {
-        let path = self.path(key);
-        blocking(move || write_atomically(&path, &bytes).map_err(|e| unavailable("write", &e)))
-            .await
+        let objects = [(self.path(key), bytes)];
+        blocking(move || write_atomically(&objects).map_err(|e| unavailable("write", &e))).await
     }
 
     async fn put_all(
@@ -118,13 +165,7 @@ impl PhotoStore for FolderPhotoStore {
             .into_iter()
             .map(|(key, bytes)| (self.path(&key), bytes))
             .collect();
-        blocking(move || {
-            for (path, bytes) in &paths {
-                write_atomically(path, bytes).map_err(|e| unavailable("write", &e))?;
-            }
-            Ok(())
-        })
-        .await
+        blocking(move || write_atomically(&paths).map_err(|e| unavailable("write", &e))).await
     }
 
     async fn get(&self, key: &PhotoKey) -> Result<Vec<u8>, PhotoStoreError> {

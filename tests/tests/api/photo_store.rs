@@ -47,6 +47,18 @@ async fn honours_the_contract(store: Arc<dyn PhotoStore>) {
         Err(PhotoStoreError::NotFound(_))
     ));
     store.delete(&k).await.unwrap(); // deleting twice is fine
+
+    // A check-in's selfie and thumbnail go in together, each to its own folder.
+    let (selfie, thumb) = (key("selfies/2026/12/p.jpg"), key("thumbs/2026/12/p.jpg"));
+    store
+        .put_all(
+            vec![(selfie.clone(), b"selfie".to_vec()), (thumb.clone(), b"thumb".to_vec())],
+            "image/jpeg",
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get(&selfie).await.unwrap(), b"selfie");
+    assert_eq!(store.get(&thumb).await.unwrap(), b"thumb");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -61,6 +73,35 @@ async fn the_folder_store_honours_the_photo_store_contract() {
             .is_none()
     );
     honours_the_contract(Arc::new(store)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_write_that_fails_half_way_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FolderPhotoStore::new(dir.path()).unwrap();
+    // The second object's folder cannot be made: a file has its name.
+    std::fs::write(dir.path().join("thumbs"), b"in the way").unwrap();
+    let err = store
+        .put_all(
+            vec![
+                (key("selfies/s.jpg"), b"selfie".to_vec()),
+                (key("thumbs/t.jpg"), b"thumb".to_vec()),
+            ],
+            "image/jpeg",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PhotoStoreError::Unavailable(_)), "{err:?}");
+    // Neither object, and no temporary file of the first.
+    assert!(matches!(
+        store.get(&key("selfies/s.jpg")).await,
+        Err(PhotoStoreError::NotFound(_))
+    ));
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("selfies"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
