@@ -220,6 +220,8 @@ pub struct Database {
     instance_id: String,
     /// Told how long each connection took to come out of the pool, and whether it came.
     acquire_observer: Option<AcquireObserver>,
+    /// The organisation's plan rows of the last check-in (`repo::plan::load_book_cached`).
+    plan_cache: Arc<crate::repo::plan::ReferenceCache>,
 }
 
 /// What [`Database::with_acquire_observer`] calls after each wait for a pooled connection.
@@ -264,12 +266,19 @@ impl Database {
             write_lock,
             instance_id: uuid::Uuid::new_v4().to_string(),
             acquire_observer: None,
+            plan_cache: Arc::default(),
         })
     }
 
     #[must_use]
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This process's copy of the organisation's plan rows, kept while the plan epoch stands.
+    #[must_use]
+    pub fn plan_cache(&self) -> Arc<crate::repo::plan::ReferenceCache> {
+        Arc::clone(&self.plan_cache)
     }
 
     /// This process's id among the instances sharing the database.

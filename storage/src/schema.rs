@@ -406,6 +406,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Moved by triggers on every write to units, schedules, schedule versions, offices and
+    /// holidays (`repo::plan::load_book_cached`).
+    plan_epoch (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     selfie_bands (check_in_id, band) {
         check_in_id -> Text,
         band -> Integer,
@@ -467,4 +476,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_reports,
     check_in_flags,
     selfie_bands,
+    plan_epoch,
 );

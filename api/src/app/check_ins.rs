@@ -458,6 +458,7 @@ async fn submit_as(
     // the token still stands, a retry's stored row, or else the employee and the plans the
     // check-in is judged against.
     let cid = client_id.clone();
+    let plan_cache = state.db.plan_cache();
     let looked = state
         .db
         .run(move |conn| {
@@ -479,7 +480,8 @@ async fn submit_as(
             let utc_date = counted_at.date_naive();
             let from = utc_date - TimeDelta::days(2);
             let to = utc_date + TimeDelta::days(1);
-            let book = plan_repo::load_book(conn, Some(std::slice::from_ref(&emp)), from, to)?;
+            let employee_ids = Some(std::slice::from_ref(&emp));
+            let book = plan_repo::load_book_cached(conn, &plan_cache, employee_ids, from, to)?;
             // The book holds the employee's row, loaded by id.
             let employee = match book.employees.iter().find(|e| e.id == emp) {
                 Some(employee) => employee.clone(),
@@ -972,14 +974,17 @@ pub async fn today(ctx: &Ctx<'_>) -> Result<TodayView, Error> {
     let employee_id = ctx.caller.employee_id.clone().ok_or(Error::NotFound)?;
     let now = Utc::now();
     let default_tz = ctx.state.check_in.time_zone();
+    let plan_cache = ctx.state.db.plan_cache();
     let (employee, book) = ctx
         .state
         .db
         .run(move |conn| {
             let employee = org::find_employee(conn, &employee_id)?;
             let d = now.date_naive();
-            let book = plan_repo::load_book(
+            // The same dates as a check-in's: the same kept rows.
+            let book = plan_repo::load_book_cached(
                 conn,
+                &plan_cache,
                 Some(std::slice::from_ref(&employee_id)),
                 d - TimeDelta::days(2),
                 d + TimeDelta::days(1),

@@ -1,13 +1,14 @@
 //! Schedules, holidays, rosters, assignments and leave: the rows `plan::resolve` is fed from.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::repo::org::{EmployeeRow, OfficeRow, UnitRow};
 use crate::schema::{
-    assignments, employee_offices, employees, holidays, leaves, offices, rosters,
+    assignments, employee_offices, employees, holidays, leaves, offices, plan_epoch, rosters,
     schedule_versions, schedules, units,
 };
 use crate::{DbConnection, StorageError};
@@ -537,17 +538,19 @@ pub fn list_leaves(conn: &mut DbConnection, f: &PlanFilter) -> Result<Vec<LeaveR
 #[derive(Clone, Debug, Default)]
 pub struct PlanBook {
     pub employees: Vec<EmployeeRow>,
-    pub units: HashMap<String, UnitRow>,
-    pub schedules: HashMap<String, ScheduleRow>,
+    // The organisation's rows, the same for everyone (shared with the check-in route's cache).
+    pub units: Arc<HashMap<String, UnitRow>>,
+    pub schedules: Arc<HashMap<String, ScheduleRow>>,
     /// Earlier rules of the schedules that cover days of the book, by schedule, the earliest
     /// first.
-    pub schedule_versions: HashMap<String, Vec<ScheduleVersionRow>>,
+    pub schedule_versions: Arc<HashMap<String, Vec<ScheduleVersionRow>>>,
     pub default_schedule: Option<String>,
     /// Active offices by id: primary, additional and assigned ones.
-    pub offices: HashMap<String, OfficeRow>,
+    pub offices: Arc<HashMap<String, OfficeRow>>,
+    pub holidays: Arc<BTreeMap<NaiveDate, HolidayRow>>,
+    // The employees' own rows.
     /// Additional offices per employee, besides the primary one.
     pub other_offices: HashMap<String, Vec<String>>,
-    pub holidays: BTreeMap<NaiveDate, HolidayRow>,
     pub leaves: HashMap<String, Vec<LeaveRow>>,
     pub assignments: HashMap<(String, NaiveDate), AssignmentRow>,
 }
@@ -623,15 +626,81 @@ pub fn load_book(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<PlanBook, StorageError> {
-    let employees: Vec<EmployeeRow> = match employee_ids {
-        Some(ids) => crate::repo::org::find_employees(conn, ids)?,
-        None => employees::table
-            .filter(employees::active.eq(true))
-            .select(EmployeeRow::as_select())
-            .order(employees::name.asc())
-            .load(conn)?,
+    let reference = load_reference(conn, from, to)?;
+    load_book_with(conn, employee_ids, from, to, reference)
+}
+
+/// [`load_book`] with the organisation's rows taken from `cache` while the database's plan
+/// epoch has not moved since they were read (one small query instead of five); read anew and
+/// kept otherwise. Every write to units, schedules, schedule versions, offices or holidays moves
+/// the epoch (database triggers, so writes by another instance, an import or plain SQL count
+/// too): the book is what [`load_book`] would have read.
+pub fn load_book_cached(
+    conn: &mut DbConnection,
+    cache: &ReferenceCache,
+    employee_ids: Option<&[String]>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<PlanBook, StorageError> {
+    let epoch: i64 = plan_epoch::table
+        .find(1)
+        .select(plan_epoch::version)
+        .get_result(conn)?;
+    let key = (epoch, from, to);
+    let reference = if let Some(reference) = cache.kept(key) {
+        reference
+    } else {
+        // Read after the epoch: rows at least as new as it, so keeping them under it is safe
+        // (a write in between moves the epoch again and the next look reads anew).
+        let reference = load_reference(conn, from, to)?;
+        cache.keep(key, reference.clone());
+        reference
     };
-    let ids: Vec<String> = employees.iter().map(|e| e.id.clone()).collect();
+    load_book_with(conn, employee_ids, from, to, reference)
+}
+
+/// The organisation's rows a plan book reads the employees' against.
+#[derive(Clone, Debug, Default)]
+pub struct Reference {
+    units: Arc<HashMap<String, UnitRow>>,
+    schedules: Arc<HashMap<String, ScheduleRow>>,
+    schedule_versions: Arc<HashMap<String, Vec<ScheduleVersionRow>>>,
+    default_schedule: Option<String>,
+    offices: Arc<HashMap<String, OfficeRow>>,
+    holidays: Arc<BTreeMap<NaiveDate, HolidayRow>>,
+}
+
+/// The organisation's rows of the last [`load_book_cached`], under the plan epoch and the dates
+/// they were read for. One per process (`Database::plan_cache`).
+#[derive(Debug, Default)]
+pub struct ReferenceCache {
+    last: std::sync::Mutex<Option<(ReferenceKey, Reference)>>,
+}
+
+/// The plan epoch and the dates the rows were read for.
+type ReferenceKey = (i64, NaiveDate, NaiveDate);
+
+impl ReferenceCache {
+    fn kept(&self, key: ReferenceKey) -> Option<Reference> {
+        let last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        last.as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, r)| r.clone())
+    }
+
+    fn keep(&self, key: ReferenceKey, reference: Reference) {
+        // A slower request may put back rows of an older epoch: the next look sees the epoch
+        // differ and reads anew.
+        *self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((key, reference));
+    }
+}
+
+fn load_reference(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Reference, StorageError> {
     let units = units::table
         .select(UnitRow::as_select())
         .load(conn)?
@@ -670,6 +739,36 @@ pub fn load_book(
         .into_iter()
         .map(|o: OfficeRow| (o.id.clone(), o))
         .collect();
+    let holidays = holidays_between(conn, from, to)?
+        .into_iter()
+        .map(|h| (h.date, h))
+        .collect();
+    Ok(Reference {
+        units: Arc::new(units),
+        schedules: Arc::new(schedules),
+        schedule_versions: Arc::new(schedule_versions),
+        default_schedule,
+        offices: Arc::new(offices),
+        holidays: Arc::new(holidays),
+    })
+}
+
+fn load_book_with(
+    conn: &mut DbConnection,
+    employee_ids: Option<&[String]>,
+    from: NaiveDate,
+    to: NaiveDate,
+    reference: Reference,
+) -> Result<PlanBook, StorageError> {
+    let employees: Vec<EmployeeRow> = match employee_ids {
+        Some(ids) => crate::repo::org::find_employees(conn, ids)?,
+        None => employees::table
+            .filter(employees::active.eq(true))
+            .select(EmployeeRow::as_select())
+            .order(employees::name.asc())
+            .load(conn)?,
+    };
+    let ids: Vec<String> = employees.iter().map(|e| e.id.clone()).collect();
     let other_offices = other_offices_of(conn, &ids)?;
     let mut leaves_by: HashMap<String, Vec<LeaveRow>> = HashMap::new();
     let mut assignments_by = HashMap::new();
@@ -685,10 +784,14 @@ pub fn load_book(
     for a in assignments_of(conn, &ids, from, to)? {
         assignments_by.insert((a.employee_id.clone(), a.date), a);
     }
-    let holidays = holidays_between(conn, from, to)?
-        .into_iter()
-        .map(|h| (h.date, h))
-        .collect();
+    let Reference {
+        units,
+        schedules,
+        schedule_versions,
+        default_schedule,
+        offices,
+        holidays,
+    } = reference;
     Ok(PlanBook {
         employees,
         units,
@@ -696,8 +799,8 @@ pub fn load_book(
         schedule_versions,
         default_schedule,
         offices,
-        other_offices,
         holidays,
+        other_offices,
         leaves: leaves_by,
         assignments: assignments_by,
     })

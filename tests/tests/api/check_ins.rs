@@ -1245,3 +1245,45 @@ async fn the_colleague_look_up_finds_near_hashes_through_the_band_index() {
         assert_eq!(hexes(found.unwrap()), Vec::<String>::new());
     }
 }
+
+/// The check-in route keeps the organisation's plan rows (offices, units, schedules, holidays)
+/// between check-ins: a change counts from the next check-in on, whether it comes through the
+/// API or is written straight into the database (another instance, an import, plain SQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_changed_between_two_check_ins_judges_the_second() {
+    use diesel::{QueryDsl, RunQueryDsl};
+    use hadir_storage::schema::plan_epoch;
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let org = app.seed_org();
+    let budi = app.seed_staff(&admin, &org, "budi", "employee", true).await;
+    let epoch = || -> i64 {
+        plan_epoch::table
+            .select(plan_epoch::version)
+            .first(&mut app.db.connect())
+            .unwrap()
+    };
+    // About 221 m north of the office: outside its 100 m radius.
+    let north = || meta_at(CIMAHI.0 + 0.002, CIMAHI.1, 10.0);
+    let token = &budi.tokens.access;
+    let first = created(app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg")).await).await;
+    assert_eq!(first["geofence"], "outside");
+
+    // Another writer widens the radius to 500 m in the database itself.
+    let before = epoch();
+    diesel::sql_query("UPDATE offices SET radius_m = 500")
+        .execute(&mut app.db.connect())
+        .unwrap();
+    assert!(epoch() > before, "the write moves the plan epoch");
+    let second = created(app.post_check_in(token, &north(), photo("selfie-b-480x640.jpg")).await).await;
+    assert_eq!(second["geofence"], "inside", "{second}");
+    assert_eq!(second["place"]["radius_m"], 500.0);
+
+    // And back to 100 m through the API.
+    let path = format!("/api/v1/offices/{}", org.office_id);
+    let res = crate::org::patch(&app, &admin.access, &path, &json!({"radius_m": 100})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let third = created(app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg")).await).await;
+    assert_eq!(third["geofence"], "outside", "{third}");
+    assert_eq!(third["place"]["radius_m"], 100.0);
+}

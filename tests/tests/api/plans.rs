@@ -1042,3 +1042,52 @@ async fn an_employee_allowed_at_several_offices_is_inside_at_any_of_them() {
     .await;
     assert_eq!(p["errors"][0]["field"], "other_office_ids[0]");
 }
+
+/// Every kind of write to the rows all plans are read against moves the plan epoch, the number
+/// the check-in route's kept copy of them is checked against: through the API and in plain SQL,
+/// insert, update and delete, on units, offices, schedules, schedule versions and holidays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_to_the_organisations_plan_rows_moves_the_plan_epoch() {
+    use diesel::{QueryDsl, RunQueryDsl};
+    use hadir_storage::schema::plan_epoch;
+    let w = world().await;
+    let (app, t) = (&w.app, &w.admin.access);
+    let epoch = || -> i64 {
+        plan_epoch::table
+            .select(plan_epoch::version)
+            .first(&mut app.db.connect())
+            .unwrap()
+    };
+    let sql = |statement: &str| {
+        diesel::sql_query(statement)
+            .execute(&mut app.db.connect())
+            .unwrap_or_else(|e| panic!("{statement}: {e}"))
+    };
+    let mut last = epoch();
+    let mut moved = |what: &str, now: i64| {
+        assert!(now > last, "{what} did not move the epoch ({last} -> {now})");
+        last = now;
+    };
+    let schedule = default_schedule(app, &w.admin, civil_week()).await;
+    moved("a schedule created", epoch());
+    let natal = json!({"date": "2026-12-25", "name": "Hari Raya Natal"});
+    created(post(app, t, "/api/v1/holidays", &natal).await).await;
+    moved("a holiday created", epoch());
+    sql(&format!(
+        "INSERT INTO schedule_versions (id, schedule_id, valid_until, days_json, grace_minutes, \
+         check_in_opens_before_minutes, check_out_closes_after_minutes, overrides_json, \
+         created_at) VALUES ('v1', '{schedule}', '2026-11-30', '{{}}', 0, 0, 0, '{{}}', \
+         '2026-12-01 00:00:00')"
+    ));
+    moved("a schedule version inserted", epoch());
+    for (what, statement) in [
+        ("units updated", "UPDATE units SET name = name"),
+        ("offices updated", "UPDATE offices SET radius_m = radius_m + 1"),
+        ("schedules updated", "UPDATE schedules SET name = name"),
+        ("schedule versions deleted", "DELETE FROM schedule_versions"),
+        ("holidays deleted", "DELETE FROM holidays"),
+    ] {
+        assert!(sql(statement) > 0, "{what}: no row to write");
+        moved(what, epoch());
+    }
+}

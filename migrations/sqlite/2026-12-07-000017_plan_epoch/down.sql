@@ -1,0 +1,16 @@
+DROP TRIGGER holidays_plan_epoch_delete;
+DROP TRIGGER holidays_plan_epoch_update;
+DROP TRIGGER holidays_plan_epoch_insert;
+DROP TRIGGER offices_plan_epoch_delete;
+DROP TRIGGER offices_plan_epoch_update;
+DROP TRIGGER offices_plan_epoch_insert;
+DROP TRIGGER schedule_versions_plan_epoch_delete;
+DROP TRIGGER schedule_versions_plan_epoch_update;
+DROP TRIGGER schedule_versions_plan_epoch_insert;
+DROP TRIGGER schedules_plan_epoch_delete;
+DROP TRIGGER schedules_plan_epoch_update;
+DROP TRIGGER schedules_plan_epoch_insert;
+DROP TRIGGER units_plan_epoch_delete;
+DROP TRIGGER units_plan_epoch_update;
+DROP TRIGGER units_plan_epoch_insert;
+DROP TABLE plan_epoch;
