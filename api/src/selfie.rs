@@ -134,6 +134,29 @@ pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie,
         }
     };
 
+    // The usual selfie, an upright JPEG small enough to be stored as it came (the phone app's
+    // 480x640), is read from its own markers (size, EXIF, orientation) and decoded straight to
+    // about the thumbnail's size: its pixels serve only the thumbnail and the hash. It is stored
+    // as its own image data with every metadata segment and every byte after its end removed:
+    // nothing to re-encode, no second generation of compression loss.
+    let long_edge = limits.thumbnail_long_edge_px;
+    if format == ImageFormat::Jpeg
+        && let Some(header) = jpeg_header(bytes)
+        && header.width.max(header.height) <= limits.max_side_px.min(limits.stored_long_edge_px)
+        && u64::from(header.width) * u64::from(header.height) <= limits.max_pixels
+        && header
+            .exif
+            .and_then(image::metadata::Orientation::from_exif_chunk)
+            .is_none_or(|o| o == image::metadata::Orientation::NoTransforms)
+        && let (Some(small), Some(jpeg)) = (decode_reduced(bytes, long_edge), strip_jpeg(bytes))
+    {
+        let exif = header.exif.map(read_exif).unwrap_or_default();
+        let size = (header.width, header.height);
+        return finish(jpeg, size, &small, long_edge, exif, source_format);
+    }
+
+    // Anything else is decoded whole; turned upright, scaled and encoded anew unless it is an
+    // upright JPEG within the stored size (then stripped as above).
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder_limits = Limits::default();
     decoder_limits.max_image_width = Some(limits.max_side_px);
@@ -160,23 +183,8 @@ pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie,
         .map(|raw| read_exif(&raw))
         .unwrap_or_default();
     let upright = orientation == image::metadata::Orientation::NoTransforms;
-
-    // An upright JPEG that is small enough is stored as its own image data with every
-    // metadata segment and every byte after its end removed: nothing to re-encode, no second
-    // generation of compression loss. Its pixels are then needed only for the thumbnail and the
-    // hash, so it is decoded straight to about the thumbnail's size (the phone app's 480x640
-    // selfie: to 120x160). Anything else is decoded whole, scaled and encoded anew.
     let keeps_its_bytes =
         format == ImageFormat::Jpeg && upright && width.max(height) <= limits.stored_long_edge_px;
-    if keeps_its_bytes
-        && let (Some(small), Some(jpeg)) = (
-            decode_reduced(bytes, limits.thumbnail_long_edge_px),
-            strip_jpeg(bytes),
-        )
-    {
-        let long_edge = limits.thumbnail_long_edge_px;
-        return finish(jpeg, (width, height), &small, long_edge, exif, source_format);
-    }
     let mut img = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(&e))?;
     img.apply_orientation(orientation);
     let stripped = keeps_its_bytes.then(|| strip_jpeg(bytes)).flatten();
@@ -187,7 +195,6 @@ pub fn process(bytes: &[u8], limits: &PipelineLimits) -> Result<ProcessedSelfie,
         let jpeg = encode_jpeg(&stored, limits.jpeg_quality)?;
         (jpeg, (stored.width(), stored.height()))
     };
-    let long_edge = limits.thumbnail_long_edge_px;
     finish(jpeg, size, &img, long_edge, exif, source_format)
 }
 
@@ -548,6 +555,61 @@ fn walk_jpeg(bytes: &[u8], mut piece: impl FnMut(u8, &[u8])) -> Option<usize> {
     }
 }
 
+/// What a JPEG's markers before its first scan tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct JpegHeader<'a> {
+    width: u32,
+    height: u32,
+    /// The EXIF block after its `Exif\0\0` prefix (the last one, as `image`'s decoder reads).
+    exif: Option<&'a [u8]>,
+}
+
+/// Reads a JPEG's frame size and EXIF block from the marker segments before its first scan,
+/// without touching the image data. `None` when the bytes are not a JPEG, or end or break off
+/// before a frame header.
+fn jpeg_header(bytes: &[u8]) -> Option<JpegHeader<'_>> {
+    if bytes.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut exif = None;
+    let mut i = 2;
+    loop {
+        while *bytes.get(i)? == 0xFF && *bytes.get(i + 1)? == 0xFF {
+            i += 1; // fill bytes
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
+        if len < 2 {
+            return None;
+        }
+        let segment = bytes.get(i + 4..i + 2 + len)?;
+        match marker {
+            // Start of frame (every coding process), not DHT, JPG or DAC.
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                let height = u16::from_be_bytes([*segment.get(1)?, *segment.get(2)?]);
+                let width = u16::from_be_bytes([*segment.get(3)?, *segment.get(4)?]);
+                return Some(JpegHeader {
+                    width: u32::from(width),
+                    height: u32::from(height),
+                    exif,
+                });
+            }
+            0xE1 => {
+                if let Some(block) = segment.strip_prefix(b"Exif\0\0".as_slice()) {
+                    exif = Some(block);
+                }
+            }
+            // A scan or the end before any frame; markers without a length.
+            0xDA | 0xD9 | 0x01 | 0xD0..=0xD7 => return None,
+            _ => {}
+        }
+        i += 2 + len;
+    }
+}
+
 /// The offset just past a JPEG's end-of-image marker; `None` when the data ends first (a
 /// truncated upload).
 #[must_use]
@@ -737,6 +799,9 @@ impl CpuPool {
 /// cannot be read (the pipeline then refuses the bytes quickly anyway).
 #[must_use]
 pub fn header_pixels(bytes: &[u8]) -> Option<u64> {
+    if let Some(header) = jpeg_header(bytes) {
+        return Some(u64::from(header.width) * u64::from(header.height));
+    }
     let (w, h) = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .ok()?
@@ -946,6 +1011,89 @@ mod tests {
         );
         assert!(!has_exif(&s.jpeg));
         assert!(!s.jpeg.windows(4).any(|w| w == b"GPS\0"));
+    }
+
+    /// The phone's selfie with the EXIF block of the rotated fixture put in, its orientation
+    /// set to upright: an upright portrait JPEG that carries capture time and position.
+    fn upright_selfie_with_exif() -> Vec<u8> {
+        let rotated = fixture("selfie-a-exif-gps-orientation6.jpg");
+        let mut app1 = None;
+        walk_jpeg(&rotated, |marker, piece| {
+            if marker == 0xE1 && app1.is_none() {
+                app1 = Some(piece.to_vec());
+            }
+        });
+        let mut app1 = app1.unwrap();
+        // Marker, length, `Exif\0\0`, then the TIFF block.
+        let turned = image::metadata::Orientation::remove_from_exif_chunk(&mut app1[10..]);
+        assert_eq!(turned, Some(image::metadata::Orientation::Rotate90));
+        let selfie = fixture("selfie-a-480x640.jpg");
+        [&selfie[..2], &app1, &selfie[2..]].concat()
+    }
+
+    /// The markers read here say what `image`'s decoder says: size, EXIF block, orientation.
+    #[test]
+    fn the_jpeg_header_reads_as_the_decoder_does() {
+        let with_exif = upright_selfie_with_exif();
+        let mut files: Vec<(String, Vec<u8>)> = [
+            "selfie-a-480x640.jpg",
+            "selfie-a-1080x1440.jpg",
+            "selfie-a-exif-gps-orientation6.jpg",
+            "selfie-a-resaved-360x480-q60.jpg",
+            "selfie-a-edited-crop-tilt-bright-mirror.jpg",
+            "selfie-b-480x640.jpg",
+            "not-a-face-cat-480x640.jpg",
+            "bad-polyglot.jpg",
+            "bad-truncated.jpg",
+        ]
+        .into_iter()
+        .map(|name| (name.to_owned(), fixture(name)))
+        .collect();
+        files.push(("upright with EXIF".into(), with_exif));
+        for (name, bytes) in &files {
+            let header = jpeg_header(bytes).unwrap_or_else(|| panic!("{name}"));
+            let mut decoder = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg)
+                .into_decoder()
+                .unwrap();
+            assert_eq!((header.width, header.height), decoder.dimensions(), "{name}");
+            let orientation = decoder.orientation().unwrap();
+            let exif = decoder.exif_metadata().unwrap();
+            assert_eq!(header.exif, exif.as_deref(), "{name}");
+            assert_eq!(
+                header
+                    .exif
+                    .and_then(image::metadata::Orientation::from_exif_chunk)
+                    .unwrap_or(image::metadata::Orientation::NoTransforms),
+                orientation,
+                "{name}"
+            );
+        }
+        for name in ["not-a-face-coffee-480x640.png", "bad-not-an-image.jpg", "bad-empty.jpg"] {
+            assert!(jpeg_header(&fixture(name)).is_none(), "{name}");
+        }
+    }
+
+    /// An upright selfie's EXIF evidence is read from its markers on the reduced way, the same
+    /// as on the whole decode's.
+    #[test]
+    fn an_upright_selfie_with_exif_keeps_its_evidence_on_the_reduced_way() {
+        let bytes = upright_selfie_with_exif();
+        let s = process(&bytes, &PipelineLimits::default()).unwrap();
+        let small = decode_reduced(&bytes, 160).unwrap();
+        assert_eq!(s.phash, perceptual_hash(&small), "the reduced way was taken");
+        assert_eq!((s.width, s.height), (480, 640));
+        assert_eq!(
+            s.exif.captured_at,
+            NaiveDateTime::parse_from_str("2026-11-02 07:12:00", "%Y-%m-%d %H:%M:%S").ok()
+        );
+        let mut decoder = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Jpeg)
+            .into_decoder()
+            .unwrap();
+        let raw = decoder.exif_metadata().unwrap().unwrap();
+        assert_eq!(s.exif, read_exif(&raw));
+        assert!(s.exif.latitude.is_some());
+        assert!(!has_exif(&s.jpeg));
+        assert_eq!(s.jpeg, fixture("selfie-a-480x640.jpg"), "the image data as it came");
     }
 
     #[test]

@@ -255,6 +255,10 @@ impl Database {
         let backend = manager.url.backend();
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size)
+            // A PostgreSQL connection can be cut under the pool (a restart, a failover): each
+            // is tried before use. A SQLite connection is a file handle in this process, valid
+            // until closed: trying it was a statement per database trip for nothing.
+            .test_on_check_out(backend != Backend::Sqlite)
             .min_idle(Some(1))
             .connection_timeout(options.acquire_timeout)
             .build(manager.clone())?;

@@ -511,8 +511,16 @@ async fn submit_as(
     let (selfie_sha256, processed): (String, ProcessedSelfie) = state
         .cpu
         .run_image(pixels, move || {
-            let sha = selfie::sha256_hex(&selfie_bytes);
-            selfie::process(&selfie_bytes, &limits).map(|processed| (sha, processed))
+            selfie::process(&selfie_bytes, &limits).map(|processed| {
+                // A JPEG without metadata (the phone app's) is stored byte for byte as it
+                // came: its hash is the stored photo's.
+                let sha = if processed.jpeg == selfie_bytes {
+                    processed.sha256.clone()
+                } else {
+                    selfie::sha256_hex(&selfie_bytes)
+                };
+                (sha, processed)
+            })
         })
         .await
         .map_err(cpu_error)?
