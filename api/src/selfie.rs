@@ -837,21 +837,24 @@ mod tests {
         process(&fixture(name), &PipelineLimits::default())
     }
 
+    /// Every photo fixture (the hostile files aside).
+    const PHOTOS: [&str; 7] = [
+        "selfie-a-480x640.jpg",
+        "selfie-a-1080x1440.jpg",
+        "selfie-a-resaved-360x480-q60.jpg",
+        "selfie-a-edited-crop-tilt-bright-mirror.jpg",
+        "selfie-b-480x640.jpg",
+        "not-a-face-cat-480x640.jpg",
+        "not-a-face-coffee-480x640.png",
+    ];
+
     /// The box-filtered thumbnail (since 2026-12-06) keeps the hash of every fixture within
     /// `BITS` of the bilinear one's, so the hashes stored before it still find the copies made
     /// after it (the face job reads candidates within 16 bits).
     #[test]
     fn the_box_thumbnails_hash_stays_near_the_bilinear_ones() {
         const BITS: u32 = 2;
-        for name in [
-            "selfie-a-480x640.jpg",
-            "selfie-a-1080x1440.jpg",
-            "selfie-a-resaved-360x480-q60.jpg",
-            "selfie-a-edited-crop-tilt-bright-mirror.jpg",
-            "selfie-b-480x640.jpg",
-            "not-a-face-cat-480x640.jpg",
-            "not-a-face-coffee-480x640.png",
-        ] {
+        for name in PHOTOS {
             let img = image::load_from_memory(&fixture(name)).unwrap();
             let before = perceptual_hash(&shrink(&img, 160).unwrap());
             let after = perceptual_hash(&thumbnail(&img, 160).unwrap());
@@ -904,15 +907,7 @@ mod tests {
     #[test]
     fn the_hash_is_the_librarys_to_the_bit() {
         let mut pictures = Vec::new();
-        for name in [
-            "selfie-a-480x640.jpg",
-            "selfie-a-1080x1440.jpg",
-            "selfie-a-resaved-360x480-q60.jpg",
-            "selfie-a-edited-crop-tilt-bright-mirror.jpg",
-            "selfie-b-480x640.jpg",
-            "not-a-face-cat-480x640.jpg",
-            "not-a-face-coffee-480x640.png",
-        ] {
+        for name in PHOTOS {
             let img = image::load_from_memory(&fixture(name)).unwrap();
             let rgb = DynamicImage::ImageRgb8(img.to_rgb8());
             let thumb = thumbnail(&rgb, 160).unwrap();
@@ -1055,7 +1050,11 @@ mod tests {
             let mut decoder = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg)
                 .into_decoder()
                 .unwrap();
-            assert_eq!((header.width, header.height), decoder.dimensions(), "{name}");
+            assert_eq!(
+                (header.width, header.height),
+                decoder.dimensions(),
+                "{name}"
+            );
             let orientation = decoder.orientation().unwrap();
             let exif = decoder.exif_metadata().unwrap();
             assert_eq!(header.exif, exif.as_deref(), "{name}");
@@ -1068,7 +1067,11 @@ mod tests {
                 "{name}"
             );
         }
-        for name in ["not-a-face-coffee-480x640.png", "bad-not-an-image.jpg", "bad-empty.jpg"] {
+        for name in [
+            "not-a-face-coffee-480x640.png",
+            "bad-not-an-image.jpg",
+            "bad-empty.jpg",
+        ] {
             assert!(jpeg_header(&fixture(name)).is_none(), "{name}");
         }
     }
@@ -1080,7 +1083,11 @@ mod tests {
         let bytes = upright_selfie_with_exif();
         let s = process(&bytes, &PipelineLimits::default()).unwrap();
         let small = decode_reduced(&bytes, 160).unwrap();
-        assert_eq!(s.phash, perceptual_hash(&small), "the reduced way was taken");
+        assert_eq!(
+            s.phash,
+            perceptual_hash(&small),
+            "the reduced way was taken"
+        );
         assert_eq!((s.width, s.height), (480, 640));
         assert_eq!(
             s.exif.captured_at,
@@ -1093,7 +1100,11 @@ mod tests {
         assert_eq!(s.exif, read_exif(&raw));
         assert!(s.exif.latitude.is_some());
         assert!(!has_exif(&s.jpeg));
-        assert_eq!(s.jpeg, fixture("selfie-a-480x640.jpg"), "the image data as it came");
+        assert_eq!(
+            s.jpeg,
+            fixture("selfie-a-480x640.jpg"),
+            "the image data as it came"
+        );
     }
 
     #[test]
@@ -1221,4 +1232,3 @@ mod tests {
         assert_eq!(header_pixels(b"not an image"), None);
     }
 }
-

@@ -682,7 +682,10 @@ type ReferenceKey = (i64, NaiveDate, NaiveDate);
 
 impl ReferenceCache {
     fn kept(&self, key: ReferenceKey) -> Option<Reference> {
-        let last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         last.as_ref()
             .filter(|(k, _)| *k == key)
             .map(|(_, r)| r.clone())
@@ -691,8 +694,10 @@ impl ReferenceCache {
     fn keep(&self, key: ReferenceKey, reference: Reference) {
         // A slower request may put back rows of an older epoch: the next look sees the epoch
         // differ and reads anew.
-        *self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-            Some((key, reference));
+        *self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((key, reference));
     }
 }
 

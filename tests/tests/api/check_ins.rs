@@ -1266,7 +1266,11 @@ async fn an_office_changed_between_two_check_ins_judges_the_second() {
     // About 221 m north of the office: outside its 100 m radius.
     let north = || meta_at(CIMAHI.0 + 0.002, CIMAHI.1, 10.0);
     let token = &budi.tokens.access;
-    let first = created(app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg")).await).await;
+    let first = created(
+        app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
     assert_eq!(first["geofence"], "outside");
 
     // Another writer widens the radius to 500 m in the database itself.
@@ -1275,7 +1279,11 @@ async fn an_office_changed_between_two_check_ins_judges_the_second() {
         .execute(&mut app.db.connect())
         .unwrap();
     assert!(epoch() > before, "the write moves the plan epoch");
-    let second = created(app.post_check_in(token, &north(), photo("selfie-b-480x640.jpg")).await).await;
+    let second = created(
+        app.post_check_in(token, &north(), photo("selfie-b-480x640.jpg"))
+            .await,
+    )
+    .await;
     assert_eq!(second["geofence"], "inside", "{second}");
     assert_eq!(second["place"]["radius_m"], 500.0);
 
@@ -1283,7 +1291,11 @@ async fn an_office_changed_between_two_check_ins_judges_the_second() {
     let path = format!("/api/v1/offices/{}", org.office_id);
     let res = crate::org::patch(&app, &admin.access, &path, &json!({"radius_m": 100})).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let third = created(app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg")).await).await;
+    let third = created(
+        app.post_check_in(token, &north(), photo("selfie-a-480x640.jpg"))
+            .await,
+    )
+    .await;
     assert_eq!(third["geofence"], "outside", "{third}");
     assert_eq!(third["place"]["radius_m"], 100.0);
 }

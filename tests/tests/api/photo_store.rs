@@ -52,7 +52,10 @@ async fn honours_the_contract(store: Arc<dyn PhotoStore>) {
     let (selfie, thumb) = (key("selfies/2026/12/p.jpg"), key("thumbs/2026/12/p.jpg"));
     store
         .put_all(
-            vec![(selfie.clone(), b"selfie".to_vec()), (thumb.clone(), b"thumb".to_vec())],
+            vec![
+                (selfie.clone(), b"selfie".to_vec()),
+                (thumb.clone(), b"thumb".to_vec()),
+            ],
             "image/jpeg",
         )
         .await

@@ -1065,7 +1065,10 @@ async fn every_write_to_the_organisations_plan_rows_moves_the_plan_epoch() {
     };
     let mut last = epoch();
     let mut moved = |what: &str, now: i64| {
-        assert!(now > last, "{what} did not move the epoch ({last} -> {now})");
+        assert!(
+            now > last,
+            "{what} did not move the epoch ({last} -> {now})"
+        );
         last = now;
     };
     let schedule = default_schedule(app, &w.admin, civil_week()).await;
@@ -1082,7 +1085,10 @@ async fn every_write_to_the_organisations_plan_rows_moves_the_plan_epoch() {
     moved("a schedule version inserted", epoch());
     for (what, statement) in [
         ("units updated", "UPDATE units SET name = name"),
-        ("offices updated", "UPDATE offices SET radius_m = radius_m + 1"),
+        (
+            "offices updated",
+            "UPDATE offices SET radius_m = radius_m + 1",
+        ),
         ("schedules updated", "UPDATE schedules SET name = name"),
         ("schedule versions deleted", "DELETE FROM schedule_versions"),
         ("holidays deleted", "DELETE FROM holidays"),
