@@ -104,12 +104,28 @@ fn create_temp(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     };
     let file = match create() {
         Err(e) if e.kind() == ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir)?;
+            create_dir_durably(dir)?;
             create()?
         }
         other => other?,
     };
     Ok((tmp, file))
+}
+
+/// Makes `dir` and any missing folder above it, syncing the folder each new one was made in,
+/// so that a new folder's entry survives a power cut as the object later written into it does.
+fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let above = parent(dir);
+    create_dir_durably(above)?;
+    match std::fs::create_dir(dir) {
+        // Made by a concurrent write a moment ago: synced below all the same.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+        other => other?,
+    }
+    std::fs::File::open(above)?.sync_all()
 }
 
 fn walk(root: &Path, dir: &Path, prefix: &str, out: &mut Vec<StoredObject>) -> std::io::Result<()> {
