@@ -789,22 +789,14 @@ fn load_book_with(
     for a in assignments_of(conn, &ids, from, to)? {
         assignments_by.insert((a.employee_id.clone(), a.date), a);
     }
-    let Reference {
-        units,
-        schedules,
-        schedule_versions,
-        default_schedule,
-        offices,
-        holidays,
-    } = reference;
     Ok(PlanBook {
         employees,
-        units,
-        schedules,
-        schedule_versions,
-        default_schedule,
-        offices,
-        holidays,
+        units: reference.units,
+        schedules: reference.schedules,
+        schedule_versions: reference.schedule_versions,
+        default_schedule: reference.default_schedule,
+        offices: reference.offices,
+        holidays: reference.holidays,
         other_offices,
         leaves: leaves_by,
         assignments: assignments_by,
