@@ -258,7 +258,10 @@ fn decode_reduced(bytes: &[u8], long_edge: u32) -> Option<DynamicImage> {
         }
         // The requested size keeps the aspect; the decoder picks the smallest reduction whose
         // output is at least that large on one side.
-        let requested = |side: u32| u16::try_from((side * long_edge).div_ceil(long)).ok();
+        let requested = |side: u32| {
+            let scaled = u64::from(side) * u64::from(long_edge);
+            u16::try_from(scaled.div_ceil(u64::from(long))).ok()
+        };
         let (sw, sh) = decoder.scale(requested(w)?, requested(h)?).ok()?;
         let (sw, sh) = (u32::from(sw), u32::from(sh));
         if sw.max(sh) < long_edge || sw > SINGLE_THREADED_MAX_WIDTH {

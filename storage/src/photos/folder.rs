@@ -45,8 +45,8 @@ async fn blocking<T: Send + 'static>(
 /// Writes each `(path, bytes)` to a temporary file beside its target, syncs it, renames it over
 /// the target and syncs the folder, so a reader sees the old object or the new one whole and a
 /// crash after the return loses neither. Done in phases over all the objects (write each, sync
-/// each, rename each, sync each folder once) so the file system can commit its journal for
-/// several objects at once. On failure the temporary files left are removed.
+/// each, rename each, sync each folder once), so a failure before the renames leaves none of
+/// them; the temporary files left are removed.
 fn write_atomically(objects: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
     let mut temps: Vec<(PathBuf, &Path)> = Vec::with_capacity(objects.len());
     let result = (|| {

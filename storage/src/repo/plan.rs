@@ -661,7 +661,7 @@ pub fn load_book_cached(
 
 /// The organisation's rows a plan book reads the employees' against.
 #[derive(Clone, Debug, Default)]
-pub struct Reference {
+struct Reference {
     units: Arc<HashMap<String, UnitRow>>,
     schedules: Arc<HashMap<String, ScheduleRow>>,
     schedule_versions: Arc<HashMap<String, Vec<ScheduleVersionRow>>>,
