@@ -213,9 +213,13 @@ pub struct Database {
     pool: Pool,
     manager: ConnectionManager,
     backend: Backend,
-    /// SQLite allows one writer at a time; writers of this process queue here instead of
-    /// failing with `SQLITE_BUSY` when a read transaction upgrades to a write.
-    write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite allows one writer at a time: this process's write transactions queue for one
+    /// connection of their own instead of failing with `SQLITE_BUSY` when a read transaction
+    /// upgrades to a write. Being the only writer, it keeps its page cache from one
+    /// transaction to the next (SQLite empties a connection's cache when another connection
+    /// has committed since its last transaction): a check-in's write reads its pages from
+    /// memory, not again from the file. Opened at the first write; dropped after a failed one.
+    writer: Option<Arc<Mutex<Option<DbConnection>>>>,
     /// This process's id among the instances sharing the database (readiness writes under it).
     instance_id: String,
     /// Told how long each connection took to come out of the pool, and whether it came.
@@ -262,12 +266,12 @@ impl Database {
             .min_idle(Some(1))
             .connection_timeout(options.acquire_timeout)
             .build(manager.clone())?;
-        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(None)));
         Ok(Self {
             pool,
             manager,
             backend,
-            write_lock,
+            writer,
             instance_id: uuid::Uuid::new_v4().to_string(),
             acquire_observer: None,
             plan_cache: Arc::default(),
@@ -345,42 +349,61 @@ impl Database {
         T: Send + 'static,
         E: From<StorageError> + Send + 'static,
     {
-        /// Diesel's transaction wants an error it can make from its own.
-        enum TxError<E> {
-            Diesel(diesel::result::Error),
-            Inner(E),
-        }
-        impl<E> From<diesel::result::Error> for TxError<E> {
-            fn from(e: diesel::result::Error) -> Self {
-                TxError::Diesel(e)
-            }
-        }
-        let lock = self.write_lock.clone();
-        let result = self
-            .run(move |conn| {
-                // A poisoned lock only means another writer panicked; the database itself
-                // rolled that transaction back.
-                let _guard = lock
-                    .as_ref()
-                    .map(|l| l.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-                Ok(conn.transaction(|conn| {
-                    if matches!(conn, DbConnection::Sqlite(_)) {
-                        // Take SQLite's write lock now, waiting up to the busy timeout, as
-                        // `BEGIN IMMEDIATE` would: a deferred transaction that read first and
-                        // writes later fails at once with SQLITE_BUSY when another process
-                        // (a second instance on the same file) wrote in between.
-                        conn.batch_execute("DELETE FROM leases WHERE 0")?;
-                    }
-                    f(conn).map_err(TxError::Inner)
-                }))
-            })
-            .await;
+        let result = match self.writer.clone() {
+            None => self.run(move |conn| Ok(in_transaction(conn, f))).await,
+            Some(writer) => self.on_writer(writer, f).await,
+        };
         match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(TxError::Inner(e))) => Err(e),
             Ok(Err(TxError::Diesel(e))) => Err(E::from(StorageError::from(e))),
             Err(e) => Err(E::from(e)),
         }
+    }
+
+    /// Runs `f` in a transaction on SQLite's writer connection, on the blocking thread pool.
+    async fn on_writer<T, E, F>(
+        &self,
+        writer: Arc<Mutex<Option<DbConnection>>>,
+        f: F,
+    ) -> Result<Result<T, TxError<E>>, StorageError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Send + 'static,
+    {
+        let manager = self.manager.clone();
+        let span = tracing::Span::current();
+        let observer = self.acquire_observer.clone();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let waiting = std::time::Instant::now();
+            let mut slot = writer.lock().unwrap_or_else(|poisoned| {
+                // A writer panicked mid-transaction: its connection may still hold the
+                // transaction open (SQLite rolls it back when the connection closes).
+                writer.clear_poison();
+                let mut slot = poisoned.into_inner();
+                *slot = None;
+                slot
+            });
+            let opened = match slot.take() {
+                Some(conn) => Ok(conn),
+                None => manager.open(false).map_err(StorageError::from),
+            };
+            if let Some(observe) = &observer {
+                observe(waiting.elapsed(), opened.is_ok());
+            }
+            let mut conn = opened?;
+            let result = in_transaction(&mut conn, f);
+            // After a failed statement, the next write starts on a fresh connection (a
+            // replaced file, a full disk: nothing of this one is kept).
+            if !matches!(result, Err(TxError::Diesel(_))) && !conn.is_broken() {
+                *slot = Some(conn);
+            }
+            Ok(result)
+        })
+        .await
+        .map_err(|e| StorageError::Other(format!("database task failed: {e}")))?
     }
 
     /// Whether the database answers now, on a fresh connection (not a pooled one, which could
@@ -401,6 +424,36 @@ impl Database {
             Err(_) => Err(StorageError::Unavailable("database probe timed out".into())),
         }
     }
+}
+
+/// A transaction's failure: diesel's own (the commit, the rollback) or the closure's.
+enum TxError<E> {
+    Diesel(diesel::result::Error),
+    Inner(E),
+}
+
+impl<E> From<diesel::result::Error> for TxError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Diesel(e)
+    }
+}
+
+/// Runs `f` in one transaction on `conn`: committed when `f` returns `Ok`, rolled back
+/// otherwise.
+fn in_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, TxError<E>> {
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Sqlite(_)) {
+            // Take SQLite's write lock now, waiting up to the busy timeout, as
+            // `BEGIN IMMEDIATE` would: a deferred transaction that read first and writes
+            // later fails at once with SQLITE_BUSY when another process (a second instance
+            // on the same file) wrote in between.
+            conn.batch_execute("DELETE FROM leases WHERE 0")?;
+        }
+        f(conn).map_err(TxError::Inner)
+    })
 }
 
 /// One column as the schema comparison sees it.
@@ -536,6 +589,70 @@ mod tests {
             options.iter().any(|o| o == "ENABLE_QPSG"),
             "SQLite built without SQLITE_ENABLE_QPSG: {options:?}"
         );
+    }
+
+    /// SQLite's write transactions share one connection of their own: one that fails or
+    /// panics is rolled back whole, releases the database's write lock, and the next write
+    /// (and concurrent ones) go through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_sqlite_writer_outlives_a_failed_and_a_panicking_transaction() {
+        async fn rows(db: &Database) -> i64 {
+            #[derive(diesel::QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            db.run(|c| {
+                let count: Count =
+                    diesel::sql_query("SELECT count(*) AS n FROM probe").get_result(c)?;
+                Ok(count.n)
+            })
+            .await
+            .unwrap()
+        }
+
+        let dir = std::env::temp_dir().join(format!("hadir-writer-{}", uuid::Uuid::new_v4()));
+        let url = DatabaseUrl::Sqlite(dir.join("hadir.db"));
+        let (db, _) = Database::connect_and_migrate(url, &DbOptions::default()).unwrap();
+        db.run(|c| Ok(c.batch_execute("CREATE TABLE probe (n INTEGER NOT NULL)")?))
+            .await
+            .unwrap();
+        let insert = |c: &mut DbConnection, n: i32| {
+            diesel::sql_query(format!("INSERT INTO probe (n) VALUES ({n})")).execute(c)
+        };
+        let failed: Result<(), StorageError> = db
+            .transaction(move |c| {
+                insert(c, 1)?;
+                Err(StorageError::Other("refused after the insert".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        let panicked: Result<(), StorageError> = db
+            .transaction(move |c| {
+                insert(c, 2)?;
+                panic!("a writer panics mid-transaction");
+            })
+            .await;
+        assert!(
+            matches!(panicked, Err(StorageError::Other(_))),
+            "{panicked:?}"
+        );
+        assert_eq!(rows(&db).await, 0, "both were rolled back");
+
+        // The write lock was released: another connection (another process would be the same)
+        // writes at once, then this process's writer again, many at a time.
+        let mut other = db.manager.open(false).unwrap();
+        other.batch_execute("PRAGMA busy_timeout = 0").unwrap();
+        insert(&mut other, 3).unwrap();
+        let writes: Vec<_> = (0..8)
+            .map(|n| db.transaction(move |c| Ok(insert(c, n)?)))
+            .collect();
+        for written in futures_util::future::join_all(writes).await {
+            written.unwrap();
+        }
+        assert_eq!(rows(&db).await, 9);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
