@@ -894,6 +894,76 @@ mod tests {
         assert!(decode_reduced(&fixture("selfie-a-480x640.jpg"), 320).is_none());
     }
 
+    /// A damaged upload gets the answer the whole decode gives it, whichever way the pipeline
+    /// took: where the reduced decode fails, the whole one decides. On 240 copies of the phone's
+    /// selfie with bytes of its scan or of its tables changed, a stretch zeroed, or a stretch
+    /// repeated, the pipeline accepts or refuses (with the same error) as it does with the
+    /// reduced decode out of reach (a thumbnail of 320 px, which 1/2 would make too wide).
+    #[test]
+    fn a_damaged_selfie_is_judged_as_the_whole_decode_judges_it() {
+        let good = fixture("selfie-a-480x640.jpg");
+        let sos = good.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        let scan = sos + 2 + usize::from(u16::from_be_bytes([good[sos + 2], good[sos + 3]]));
+        let scan_len = good.len() - 2 - scan; // the scan, without the end marker
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % u64::try_from(below).unwrap()).unwrap()
+        };
+        let whole_only = PipelineLimits {
+            thumbnail_long_edge_px: 320,
+            ..PipelineLimits::default()
+        };
+        let (mut accepted, mut refused) = (0, 0);
+        for n in 0..240 {
+            let mut bytes = good.clone();
+            match n % 4 {
+                0 => {
+                    for _ in 0..=next(8) {
+                        let at = scan + next(scan_len);
+                        bytes[at] = u8::try_from(next(256)).unwrap();
+                    }
+                }
+                1 => {
+                    let at = scan + next(scan_len - 512);
+                    bytes[at..at + 16 + next(496)].fill(0);
+                }
+                2 => {
+                    let at = scan + next(scan_len - 512);
+                    let stretch = bytes[at..at + 16 + next(496)].to_vec();
+                    bytes.splice(at..at, stretch);
+                }
+                _ => {
+                    // The tables and the frame header, between the start marker and the scan.
+                    let at = 2 + next(scan - 2);
+                    bytes[at] = u8::try_from(next(256)).unwrap();
+                }
+            }
+            let reduced = process(&bytes, &PipelineLimits::default());
+            let whole = process(&bytes, &whole_only);
+            match (&reduced, &whole) {
+                (Ok(_), Ok(_)) => accepted += 1,
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b, "copy {n}");
+                    refused += 1;
+                }
+                _ => panic!(
+                    "copy {n}: {:?} with the reduced decode, {:?} without",
+                    reduced.map(|_| ()),
+                    whole.map(|_| ())
+                ),
+            }
+        }
+        // The damage reaches both answers (228 and 12 with this seed), so both ways are
+        // compared on each.
+        assert!(
+            accepted >= 100 && refused >= 10,
+            "{accepted} accepted, {refused} refused"
+        );
+    }
+
     #[test]
     fn the_phone_selfie_takes_the_reduced_decode() {
         // Same thumbnail as `decode_reduced` alone makes: the pipeline took that way.
