@@ -319,20 +319,15 @@ impl Database {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let span = tracing::Span::current();
         let observer = self.acquire_observer.clone();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        blocking(move || {
             let waiting = std::time::Instant::now();
             let conn = pool.get();
-            if let Some(observe) = &observer {
-                observe(waiting.elapsed(), conn.is_ok());
-            }
+            observe(observer.as_ref(), waiting, conn.is_ok());
             let mut conn = conn?;
             f(&mut conn)
         })
         .await
-        .map_err(|e| StorageError::Other(format!("database task failed: {e}")))?
     }
 
     /// Runs `f` in one transaction (committed when `f` returns `Ok`, rolled back otherwise).
@@ -376,37 +371,31 @@ impl Database {
         E: Send + 'static,
     {
         let manager = self.manager.clone();
-        let span = tracing::Span::current();
         let observer = self.acquire_observer.clone();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        blocking(move || {
             let waiting = std::time::Instant::now();
+            // A poisoned lock means a writer panicked mid-transaction; its connection was out
+            // of the slot and closed while unwinding, which rolled the transaction back.
             let mut slot = writer.lock().unwrap_or_else(|poisoned| {
-                // A writer panicked mid-transaction: its connection may still hold the
-                // transaction open (SQLite rolls it back when the connection closes).
                 writer.clear_poison();
-                let mut slot = poisoned.into_inner();
-                *slot = None;
-                slot
+                poisoned.into_inner()
             });
             let opened = match slot.take() {
                 Some(conn) => Ok(conn),
                 None => manager.open(false).map_err(StorageError::from),
             };
-            if let Some(observe) = &observer {
-                observe(waiting.elapsed(), opened.is_ok());
-            }
+            observe(observer.as_ref(), waiting, opened.is_ok());
             let mut conn = opened?;
             let result = in_transaction(&mut conn, f);
-            // After a failed statement, the next write starts on a fresh connection (a
-            // replaced file, a full disk: nothing of this one is kept).
+            // When the transaction's own statements failed (beginning, taking the write lock,
+            // committing), the next write starts on a fresh connection: a replaced file or a
+            // full disk keeps nothing of this one.
             if !matches!(result, Err(TxError::Diesel(_))) && !conn.is_broken() {
                 *slot = Some(conn);
             }
             Ok(result)
         })
         .await
-        .map_err(|e| StorageError::Other(format!("database task failed: {e}")))?
     }
 
     /// Whether the database answers now, on a fresh connection (not a pooled one, which could
@@ -426,6 +415,27 @@ impl Database {
             Ok(Err(e)) => Err(StorageError::Other(format!("probe task failed: {e}"))),
             Err(_) => Err(StorageError::Unavailable("database probe timed out".into())),
         }
+    }
+}
+
+/// Runs `f` on the blocking thread pool, in the caller's span.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        f()
+    })
+    .await
+    .map_err(|e| StorageError::Other(format!("database task failed: {e}")))?
+}
+
+/// Tells the observer, if any, how long a wait for a connection since `waiting` took and
+/// whether it got one.
+fn observe(observer: Option<&AcquireObserver>, waiting: std::time::Instant, got: bool) {
+    if let Some(observe) = observer {
+        observe(waiting.elapsed(), got);
     }
 }
 
