@@ -33,6 +33,20 @@ pub fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) ->
     }
 }
 
+/// A search term: trimmed, `None` when blank; refused (naming `field`) when it holds a control
+/// character, which PostgreSQL cannot compare with text (NUL) and no name or NIP contains.
+pub fn search(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let trimmed = raw.map(str::trim).filter(|q| !q.is_empty())?;
+    if trimmed.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+        return None;
+    }
+    Some(trimmed.to_owned())
+}
+
 /// Parses a page size: 1 to 500, default 50.
 pub fn page_limit(limit: Option<i64>) -> Result<i64, Error> {
     match limit {

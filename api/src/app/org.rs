@@ -9,7 +9,7 @@ use hadir_storage::repo::org::{self, EmployeeFilter, EmployeeRow, NameCursor, Of
 use hadir_storage::repo::plan;
 use hadir_storage::repo::users::{self, UserRow};
 
-use super::input::{field_id, page_limit, query_id};
+use super::input::{field_id, page_limit, query_id, search};
 use super::reads::{self, Read};
 use super::scope::Scope;
 use super::{Caller, Ctx, Error, RequestId};
@@ -152,7 +152,7 @@ pub async fn list_employees(ctx: &Ctx<'_>, req: &ListRequest) -> Result<Page<Lis
             .as_deref()
             .and_then(|s| field_id("supervisor_id", s, &mut errors)),
         active: req.active,
-        q: req.q.clone().filter(|q| !q.trim().is_empty()),
+        q: search("q", req.q.as_deref(), &mut errors),
         only_units: None,
     };
     if !errors.is_empty() {

@@ -57,14 +57,17 @@ async fn check_credentials(
         tracing::warn!(retry_after_s = after, "login throttled");
         return Err(Error::TooManyRequests(THROTTLED, after));
     }
-    let user = if username.is_empty() || username.len() > 64 {
-        None
-    } else {
-        state
-            .db
-            .run(move |conn| users::find_by_username(conn, &username))
-            .await?
-    };
+    // No account has a name that is empty, over-long or holds a control character (NUL cannot
+    // even be compared in PostgreSQL): the same 401 without asking the database.
+    let user =
+        if username.is_empty() || username.len() > 64 || username.chars().any(char::is_control) {
+            None
+        } else {
+            state
+                .db
+                .run(move |conn| users::find_by_username(conn, &username))
+                .await?
+        };
     // Over-long passwords are refused before hashing so that hashing cost stays bounded; the
     // answer is the same 401, and it counts as a failure like any other.
     if password.len() > Password::MAX_BYTES {

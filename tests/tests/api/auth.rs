@@ -488,3 +488,17 @@ async fn a_token_issued_in_the_future_is_refused() {
     let token = sign(&claims, Algorithm::HS256);
     assert_eq!(status_with(&app, &token).await, StatusCode::UNAUTHORIZED);
 }
+
+/// A user name holding NUL (which PostgreSQL cannot compare with text) or another control
+/// character is answered as any unknown name: 401, on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_name_with_a_control_character_is_an_unknown_name() {
+    let app = TestApp::spawn().await;
+    for name in ["admin\u{0}", "\u{0}\\\u{e3}c\u{85}", "ad\nmin"] {
+        problem(
+            app.login(name, ADMIN_PASSWORD).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+}

@@ -573,6 +573,22 @@ async fn a_deactivated_office_is_no_place_and_a_deactivated_employee_is_logged_o
     .await;
 }
 
+/// A search term with a NUL (which PostgreSQL cannot compare with text) or another control
+/// character is refused naming `q`, on both backends, instead of failing inside the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_employee_search_with_a_control_character_is_refused() {
+    let w = world().await;
+    let t = &w.admin.access;
+    for q in ["Budi%00", "%C2%A8%00%C3%87", "a%0Ab"] {
+        let res = w.app.get(&format!("/api/v1/employees?q={q}"), t).await;
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["field"], "q", "{q}: {body}");
+    }
+    // A term without one still searches.
+    let res = w.app.get("/api/v1/employees?q=%20", t).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn employee_lists_filter_and_page() {
     let w = world().await;
