@@ -164,6 +164,9 @@ pub async fn load(state: &AppState, today: NaiveDate) -> Result<usize, String> {
             .map_err(|e| format!("demo photo {name}: {e}"))?;
         let key = PhotoKey::new(format!("selfies/demo/{name}.jpg")).map_err(|e| e.to_string())?;
         let thumb = PhotoKey::new(format!("thumbs/demo/{name}.jpg")).map_err(|e| e.to_string())?;
+        let thumbnail = processed
+            .thumbnail_jpeg()
+            .map_err(|e| format!("a demo thumbnail: {e}"))?;
         state
             .photos
             .put(&key, processed.jpeg, "image/jpeg")
@@ -171,7 +174,7 @@ pub async fn load(state: &AppState, today: NaiveDate) -> Result<usize, String> {
             .map_err(|e| format!("storing a demo photo: {e}"))?;
         state
             .photos
-            .put(&thumb, processed.thumbnail, "image/jpeg")
+            .put(&thumb, thumbnail, "image/jpeg")
             .await
             .map_err(|e| format!("storing a demo photo: {e}"))?;
         photos.insert(

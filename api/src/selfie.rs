@@ -92,14 +92,40 @@ pub struct ProcessedSelfie {
     pub jpeg: Vec<u8>,
     pub width: u32,
     pub height: u32,
-    /// A small JPEG for review lists.
-    pub thumbnail: Vec<u8>,
+    /// The thumbnail's pixels (long edge `thumbnail_long_edge_px`), which the hash was made
+    /// from; [`ProcessedSelfie::thumbnail_jpeg`] encodes them for whoever stores a thumbnail.
+    thumbnail_pixels: DynamicImage,
     /// SHA-256 of `jpeg` (hex).
     pub sha256: String,
     pub phash: PerceptualHash,
     pub exif: ExifEvidence,
     /// `jpeg` or `png`: what the bytes were.
     pub source_format: &'static str,
+}
+
+impl ProcessedSelfie {
+    /// The thumbnail as a JPEG (quality 75), for review lists and reference faces. A check-in
+    /// does not store one: its thumbnail is made from the stored selfie when first needed
+    /// ([`thumbnail_of_stored`]).
+    pub fn thumbnail_jpeg(&self) -> Result<Vec<u8>, SelfieError> {
+        encode_jpeg(&self.thumbnail_pixels, THUMBNAIL_QUALITY)
+    }
+}
+
+/// JPEG quality of thumbnails.
+const THUMBNAIL_QUALITY: u8 = 75;
+
+/// The thumbnail of a stored selfie (an upright JPEG without metadata, as [`process`] stores
+/// it): decoded straight to about the thumbnail's size where the JPEG allows, scaled with the
+/// box filter, encoded like [`ProcessedSelfie::thumbnail_jpeg`]. The same bytes as the
+/// pipeline's thumbnail for a selfie stored as it came.
+pub fn thumbnail_of_stored(jpeg: &[u8], long_edge: u32) -> Result<Vec<u8>, SelfieError> {
+    let pixels = match decode_reduced(jpeg, long_edge) {
+        Some(small) => small,
+        None => image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg)
+            .map_err(|e| decode_error(&e))?,
+    };
+    encode_jpeg(&thumbnail(&pixels, long_edge)?, THUMBNAIL_QUALITY)
 }
 
 /// Hex SHA-256.
@@ -208,15 +234,14 @@ fn finish(
     exif: ExifEvidence,
     source_format: &'static str,
 ) -> Result<ProcessedSelfie, SelfieError> {
-    let thumb = thumbnail(pixels, thumbnail_long_edge)?;
-    let thumbnail = encode_jpeg(&thumb, 75)?;
-    let phash = perceptual_hash(&thumb);
+    let thumbnail_pixels = thumbnail(pixels, thumbnail_long_edge)?;
+    let phash = perceptual_hash(&thumbnail_pixels);
     Ok(ProcessedSelfie {
         sha256: sha256_hex(&jpeg),
         jpeg,
         width,
         height,
-        thumbnail,
+        thumbnail_pixels,
         phash,
         exif,
         source_format,
@@ -851,6 +876,28 @@ mod tests {
         "not-a-face-coffee-480x640.png",
     ];
 
+    /// A thumbnail made later from any stored selfie (kept as it came, or shrunk and encoded
+    /// anew) looks like the one the pipeline's pixels make: the same size, a hash within
+    /// `BITS` of the pipeline's.
+    #[test]
+    fn a_stored_selfie_makes_its_thumbnail_later() {
+        const BITS: u32 = 4;
+        for name in PHOTOS {
+            let s = run(name).unwrap();
+            let later = thumbnail_of_stored(&s.jpeg, 160).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let later = image::load_from_memory(&later).unwrap();
+            let now = image::load_from_memory(&s.thumbnail_jpeg().unwrap()).unwrap();
+            assert_eq!(
+                (later.width(), later.height()),
+                (now.width(), now.height()),
+                "{name}"
+            );
+            let bits = perceptual_hash(&later).distance(s.phash);
+            assert!(bits <= BITS, "{name}: {bits} bits");
+        }
+        assert!(thumbnail_of_stored(b"not a jpeg", 160).is_err());
+    }
+
     /// The box-filtered thumbnail (since 2026-12-06) keeps the hash of every fixture within
     /// `BITS` of the bilinear one's, so the hashes stored before it still find the copies made
     /// after it (the face job reads candidates within 16 bits).
@@ -971,8 +1018,10 @@ mod tests {
         let s = run("selfie-a-480x640.jpg").unwrap();
         let small = decode_reduced(&bytes, 160).unwrap();
         let thumb = encode_jpeg(&thumbnail(&small, 160).unwrap(), 75).unwrap();
-        assert_eq!(s.thumbnail, thumb);
+        assert_eq!(s.thumbnail_jpeg().unwrap(), thumb);
         assert_eq!(s.phash, perceptual_hash(&small));
+        // Made again later from the stored selfie, the thumbnail is the same bytes.
+        assert_eq!(thumbnail_of_stored(&s.jpeg, 160).unwrap(), thumb);
     }
 
     /// The hash made here is the library's, bit for bit: on every photo fixture, their
@@ -1039,7 +1088,7 @@ mod tests {
         assert_eq!(s.source_format, "jpeg");
         assert!(!has_exif(&s.jpeg));
         assert_eq!(jpeg_end(&s.jpeg), Some(s.jpeg.len()), "no trailing bytes");
-        let thumb = image::load_from_memory(&s.thumbnail).unwrap();
+        let thumb = image::load_from_memory(&s.thumbnail_jpeg().unwrap()).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (120, 160));
         // An upright JPEG within the limit keeps its image data: the same pixels, no second
         // generation of compression, only the metadata gone.

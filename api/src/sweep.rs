@@ -34,33 +34,90 @@ const LEASE: &str = "sweeper";
 /// Longer than any sweep; a sweeper that dies lets another take over after it.
 const LEASE_FOR: TimeDelta = TimeDelta::minutes(30);
 
+/// A month close whose selfies are due for reduction: its local dates and, for a unit's close,
+/// the units it covers.
+struct Due {
+    close: months::MonthCloseRow,
+    first: String,
+    last: String,
+    units: Option<Vec<String>>,
+}
+
+/// The closes made before `before`, with what each covers.
+fn due(
+    conn: &mut hadir_storage::DbConnection,
+    before: chrono::NaiveDateTime,
+) -> Result<Vec<Due>, hadir_storage::StorageError> {
+    let mut due = Vec::new();
+    for close in months::closed_before(conn, before)? {
+        let Some((first, last)) = crate::month::month_range(&close.month) else {
+            continue;
+        };
+        let units = match &close.unit_id {
+            Some(unit) => Some(
+                hadir_domain::org::subtree(&org::unit_parents(conn)?, unit)
+                    .into_iter()
+                    .collect(),
+            ),
+            None => None,
+        };
+        due.push(Due {
+            close,
+            first: first.to_string(),
+            last: last.to_string(),
+            units,
+        });
+    }
+    Ok(due)
+}
+
+/// How many check-ins' thumbnails the sweeper makes at a time before reducing a month's selfies.
+const THUMBNAILS_PER_ROUND: i64 = 64;
+
 /// Reduces the selfies of months closed longer ago than `check_ins.selfie_retention_days` to
-/// their thumbnails (the full-size objects are then swept as unreferenced). Audited per close.
+/// their thumbnails (the full-size objects are then swept as unreferenced), making first the
+/// thumbnails never made (`app::thumbnails`). Audited per close.
 async fn retention(state: &AppState) -> Result<usize, ApiError> {
     let days = i64::from(state.check_in.selfie_retention_days);
     let before = (Utc::now() - TimeDelta::days(days)).naive_utc();
+    let closes = state.db.run(move |conn| due(conn, before)).await?;
+    for d in closes {
+        // Page by page; one whose thumbnail cannot be made now keeps its selfie until a
+        // later sweep makes it.
+        let mut after = String::new();
+        loop {
+            let (first, last, units) = (d.first.clone(), d.last.clone(), d.units.clone());
+            let from = after.clone();
+            let mut rows = state
+                .db
+                .run(move |conn| {
+                    check_ins::without_thumbnail(
+                        conn,
+                        &first,
+                        &last,
+                        units.as_deref(),
+                        &from,
+                        THUMBNAILS_PER_ROUND,
+                    )
+                })
+                .await?;
+            let Some(last_row) = rows.last() else { break };
+            after.clone_from(&last_row.id);
+            crate::app::thumbnails::ensure(state, &mut rows).await;
+        }
+    }
     Ok(state
         .db
         .transaction(move |conn| {
             let mut reduced = 0;
-            for close in months::closed_before(conn, before)? {
-                let Some((first, last)) = crate::month::month_range(&close.month) else {
-                    continue;
-                };
-                let units: Option<Vec<String>> = match &close.unit_id {
-                    Some(unit) => Some(
-                        hadir_domain::org::subtree(&org::unit_parents(conn)?, unit)
-                            .into_iter()
-                            .collect(),
-                    ),
-                    None => None,
-                };
-                let n = check_ins::reduce_selfies(
-                    conn,
-                    &first.to_string(),
-                    &last.to_string(),
-                    units.as_deref(),
-                )?;
+            for Due {
+                close,
+                first,
+                last,
+                units,
+            } in due(conn, before)?
+            {
+                let n = check_ins::reduce_selfies(conn, &first, &last, units.as_deref())?;
                 if n > 0 {
                     crate::audit::record::<(), _>(
                         conn,

@@ -536,20 +536,13 @@ async fn submit_as(
     // Keys are derived from ids and the request's content: a retry of the same request writes
     // the same objects; a conflicting reuse of the client id can never overwrite them.
     let stem = format!("{}/{}-{}", employee.id, client_id, &request_hash[..16]);
+    // The selfie alone: its thumbnail is made when first shown (`super::thumbnails`).
     let photo_key =
         PhotoKey::new(format!("selfies/{stem}.jpg")).map_err(|e| Error::Internal(e.to_string()))?;
-    let thumbnail_key =
-        PhotoKey::new(format!("thumbs/{stem}.jpg")).map_err(|e| Error::Internal(e.to_string()))?;
     let storing = std::time::Instant::now();
     state
         .photos
-        .put_all(
-            vec![
-                (photo_key.clone(), processed.jpeg),
-                (thumbnail_key.clone(), processed.thumbnail),
-            ],
-            "image/jpeg",
-        )
+        .put(&photo_key, processed.jpeg, "image/jpeg")
         .await?;
     state.metrics.stage("store", storing);
 
@@ -588,7 +581,7 @@ async fn submit_as(
         flags_json: String::new(),
         status: String::new(),
         photo_key: photo_key.as_str().to_owned(),
-        thumbnail_key: thumbnail_key.as_str().to_owned(),
+        thumbnail_key: check_ins::NO_THUMBNAIL.to_owned(),
         photo_sha256: processed.sha256.clone(),
         photo_phash: processed.phash.to_hex(),
         exif_captured_at,

@@ -150,13 +150,16 @@ async fn store_photo(
         PhotoKey::new(format!("faces/{stem}.jpg")).map_err(|e| Error::Internal(e.to_string()))?;
     let thumb = PhotoKey::new(format!("faces/{stem}-thumb.jpg"))
         .map_err(|e| Error::Internal(e.to_string()))?;
+    let thumbnail = processed
+        .thumbnail_jpeg()
+        .map_err(|e| Error::Internal(e.to_string()))?;
     ctx.state
         .photos
         .put(&key, processed.jpeg, "image/jpeg")
         .await?;
     ctx.state
         .photos
-        .put(&thumb, processed.thumbnail, "image/jpeg")
+        .put(&thumb, thumbnail, "image/jpeg")
         .await?;
     Ok((key.as_str().to_owned(), thumb.as_str().to_owned()))
 }

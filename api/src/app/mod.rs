@@ -34,6 +34,7 @@ pub mod rosters;
 pub mod scope;
 pub mod sessions;
 pub mod throttle;
+pub mod thumbnails;
 pub mod units;
 
 pub use caller::{Caller, RequestId};

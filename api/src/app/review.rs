@@ -84,7 +84,7 @@ fn local_date(field: &str, raw: Option<&str>) -> Result<Option<String>, Error> {
 }
 
 /// The review queue, riskiest first (then oldest first), in the caller's scope; audited as a
-/// read of everyone on the page.
+/// read of everyone on the page. The page's check-ins come with their thumbnails made.
 pub async fn queue(ctx: &Ctx<'_>, req: QueueRequest) -> Result<QueuePage, Error> {
     ctx.caller.require(REVIEWERS)?;
     let limit = page_limit(req.limit)?;
@@ -148,6 +148,7 @@ pub async fn queue(ctx: &Ctx<'_>, req: QueueRequest) -> Result<QueuePage, Error>
     } else {
         None
     };
+    super::thumbnails::ensure(ctx.state, &mut rows).await;
     reads::record(
         &ctx.state.db,
         ctx.caller,
@@ -186,7 +187,8 @@ pub struct CheckInDetail {
     /// The place judged against, where it is now (latitude, longitude).
     pub place_point: Option<(f64, f64)>,
     /// The employee's earlier check-ins that were not rejected, newest first (their photos
-    /// are what a reviewer compares the selfie with).
+    /// are what a reviewer compares the selfie with; their thumbnails may not be made yet:
+    /// `super::thumbnails::ensure`).
     pub earlier: Vec<CheckInRow>,
     /// The employee's enrolled reference face, shown beside the selfie.
     pub face_reference: Option<hadir_storage::repo::faces::FaceReferenceRow>,

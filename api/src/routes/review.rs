@@ -149,7 +149,7 @@ pub async fn queue(
                 unit_id: e.unit_id.clone(),
             },
             risk: r.risk,
-            thumbnail_url: photo_url(&state, &r.thumbnail_key).await?,
+            thumbnail_url: photo_url(&state, app::thumbnails::shown(r)).await?,
         });
     }
     Ok(HttpResponse::Ok()

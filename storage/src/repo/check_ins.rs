@@ -647,9 +647,64 @@ pub fn counted_for(
     Ok(rows)
 }
 
+/// A check-in's `thumbnail_key` until its thumbnail is made (a check-in stores its selfie only;
+/// the thumbnail is made when first shown, or before its month's selfies are reduced).
+pub const NO_THUMBNAIL: &str = "";
+
+/// Names the thumbnail just stored for a check-in that had none; false when it had one already
+/// (another request made it first: the same key, the same bytes).
+pub fn set_thumbnail(
+    conn: &mut DbConnection,
+    id: &str,
+    thumbnail_key: &str,
+) -> Result<bool, StorageError> {
+    Ok(diesel::update(
+        check_ins::table
+            .filter(check_ins::id.eq(id))
+            .filter(check_ins::thumbnail_key.eq(NO_THUMBNAIL)),
+    )
+    .set(check_ins::thumbnail_key.eq(thumbnail_key))
+    .execute(conn)?
+        == 1)
+}
+
+/// Up to `limit` check-ins of the local dates `from..=to` whose thumbnail is not made yet, in
+/// the order of their ids from after `after`, `units` limiting them to those units' employees
+/// (what must be made before those dates' selfies can be reduced).
+pub fn without_thumbnail(
+    conn: &mut DbConnection,
+    from: &str,
+    to: &str,
+    units: Option<&[String]>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<CheckInRow>, StorageError> {
+    let mut query = check_ins::table
+        .filter(check_ins::local_date.ge(from.to_owned()))
+        .filter(check_ins::local_date.le(to.to_owned()))
+        .filter(check_ins::thumbnail_key.eq(NO_THUMBNAIL))
+        .filter(check_ins::id.gt(after.to_owned()))
+        .into_boxed();
+    if let Some(units) = units {
+        query = query.filter(
+            check_ins::employee_id.eq_any(
+                employees::table
+                    .filter(employees::unit_id.eq_any(units.to_vec()))
+                    .select(employees::id),
+            ),
+        );
+    }
+    Ok(query
+        .order(check_ins::id)
+        .limit(limit)
+        .select(CheckInRow::as_select())
+        .load(conn)?)
+}
+
 /// Reduces to their thumbnail the selfies of the check-ins in a closed month: the row then
 /// names the thumbnail as its photo, and the full-size object, referenced by nothing, goes with
-/// the next sweep. `units` limits it to a unit close's employees. Returns how many were reduced.
+/// the next sweep. `units` limits it to a unit close's employees. A check-in whose thumbnail is
+/// not made yet keeps its selfie (see [`without_thumbnail`]). Returns how many were reduced.
 pub fn reduce_selfies(
     conn: &mut DbConnection,
     from: &str,
@@ -659,6 +714,7 @@ pub fn reduce_selfies(
     let in_month = check_ins::local_date
         .ge(from.to_owned())
         .and(check_ins::local_date.le(to.to_owned()))
+        .and(check_ins::thumbnail_key.ne(NO_THUMBNAIL))
         .and(check_ins::photo_key.ne(check_ins::thumbnail_key));
     let reduced = match units {
         None => diesel::update(check_ins::table.filter(in_month))

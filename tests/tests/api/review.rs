@@ -173,6 +173,76 @@ async fn the_queue_shows_the_riskiest_first_with_what_a_reviewer_needs() {
     assert_eq!(inbox["check_ins_to_review"], 0);
 }
 
+/// What a link from the API serves.
+async fn fetch(app: &TestApp, link: &str) -> Vec<u8> {
+    let url = if link.starts_with('/') {
+        app.url(link)
+    } else {
+        link.to_owned()
+    };
+    let res = app.client.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{link}");
+    res.bytes().await.unwrap().to_vec()
+}
+
+/// A check-in stores its selfie alone; the queue makes the thumbnails of the check-ins it
+/// shows, once (a later page names the same object and writes nothing); one it cannot make
+/// now (the selfie unreadable) is shown by its selfie and made on a later page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_makes_the_thumbnails_it_shows_once() {
+    use hadir_domain::PhotoKey;
+    use hadir_storage::repo::check_ins;
+
+    let s = scene().await;
+    let app = &s.w.app;
+    let store = app.photo_store();
+    assert_eq!(store.list("selfies/").await.unwrap().len(), 3);
+    assert!(store.list("thumbs/").await.unwrap().is_empty());
+    let row = |v: &Value| check_ins::find(&mut app.db.connect(), &id(v)).unwrap();
+    assert!(row(&s.far_a).thumbnail_key.is_empty());
+
+    // far_b's selfie reads as garbage for now.
+    let unreadable = PhotoKey::new(row(&s.far_b).photo_key).unwrap();
+    let selfie = store.get(&unreadable).await.unwrap();
+    store
+        .put(&unreadable, b"not a jpeg".to_vec(), "image/jpeg")
+        .await
+        .unwrap();
+    let page = queue(app, &s.hr.access, "").await;
+    assert_eq!(ids(&page), [id(&s.mock_a), id(&s.far_a), id(&s.far_b)]);
+    for item in &page["items"].as_array().unwrap()[..2] {
+        let thumb = fetch(app, item["thumbnail_url"].as_str().unwrap()).await;
+        let img = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((img.width(), img.height()), (120, 160));
+    }
+    let shown = fetch(app, page["items"][2]["thumbnail_url"].as_str().unwrap()).await;
+    assert_eq!(
+        shown, b"not a jpeg",
+        "the selfie stands in for its thumbnail"
+    );
+    assert_eq!(store.list("thumbs/").await.unwrap().len(), 2);
+    assert!(row(&s.far_b).thumbnail_key.is_empty());
+    let far_a_thumb = row(&s.far_a).thumbnail_key;
+    assert!(far_a_thumb.starts_with("thumbs/"), "{far_a_thumb}");
+
+    // Made once: with its thumbnail named, the next page reads the row and writes nothing.
+    let made_key = PhotoKey::new(far_a_thumb.clone()).unwrap();
+    store
+        .put(&made_key, b"marked".to_vec(), "image/jpeg")
+        .await
+        .unwrap();
+    store.put(&unreadable, selfie, "image/jpeg").await.unwrap();
+    let page = queue(app, &s.hr.access, "").await;
+    assert_eq!(store.get(&made_key).await.unwrap(), b"marked");
+    assert_eq!(row(&s.far_a).thumbnail_key, far_a_thumb);
+    // far_b's, readable again, is made now.
+    assert!(row(&s.far_b).thumbnail_key.starts_with("thumbs/"));
+    let thumb = fetch(app, page["items"][2]["thumbnail_url"].as_str().unwrap()).await;
+    let img = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((img.width(), img.height()), (120, 160));
+    assert_eq!(store.list("thumbs/").await.unwrap().len(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_decision_path_and_refusal() {
     let s = scene().await;

@@ -125,7 +125,7 @@ pub async fn queue(
             id: r.id.clone(),
             name: e.name.clone(),
             nip: e.nip.clone(),
-            thumb: photo(&state, &r.thumbnail_key),
+            thumb: photo(&state, app::thumbnails::shown(r)),
             time: local(r.received_at, &r.timezone),
             kind: r.kind.clone(),
             flags: flags_of(r, lang),
@@ -275,9 +275,10 @@ pub async fn detail(
 ) -> Result<HttpResponse, ConsoleError> {
     let lang = user.lang;
     let id = app::input::parse_id(&id).map_err(|e| ConsoleError::App(e, lang))?;
-    let d = app::review::check_in(&user.ctx(&state), &id)
+    let mut d = app::review::check_in(&user.ctx(&state), &id)
         .await
         .map_err(|e| ConsoleError::App(e, lang))?;
+    app::thumbnails::ensure(&state, &mut d.earlier).await;
     let r = &d.row;
     let map = d
         .place_point
@@ -320,7 +321,7 @@ pub async fn detail(
             .earlier
             .iter()
             .map(|e| Earlier {
-                thumb: photo(&state, &e.thumbnail_key),
+                thumb: photo(&state, app::thumbnails::shown(e)),
                 when: local(e.received_at, &e.timezone),
                 status: e.status.clone(),
             })
