@@ -22,6 +22,11 @@ pub enum StorageError {
     /// The database cannot be reached, timed out, or the pool is exhausted: answer 503.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A text the database cannot hold: PostgreSQL refuses NUL characters in text. Fields
+    /// that take text refuse control characters before they get here; this is the answer for
+    /// any text that reaches the database unchecked (a bad request, never a 500).
+    #[error("a text holds a NUL character: {0}")]
+    NulInText(String),
     /// Anything else: a bug or a broken invariant (answer 500 and log it).
     #[error("database error: {0}")]
     Other(String),
@@ -84,6 +89,8 @@ fn classify_message(message: &str) -> StorageError {
     ];
     if transient.iter().any(|t| lower.contains(t)) {
         StorageError::Unavailable(message.to_owned())
+    } else if lower.contains("invalid byte sequence for encoding \"utf8\": 0x00") {
+        StorageError::NulInText(message.to_owned())
     } else {
         StorageError::Other(message.to_owned())
     }

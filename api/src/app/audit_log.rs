@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use hadir_domain::Role;
 use hadir_storage::repo::audit::{self as repo, AuditFilter, AuditRow};
 
-use super::input::{page_limit, query_id};
+use super::input::{page_limit, query_id, search};
 use super::{Ctx, Error};
 
 /// Who reads the audit log.
@@ -71,12 +71,21 @@ pub async fn list(ctx: &Ctx<'_>, req: &AuditRequest) -> Result<AuditPage, Error>
         // A `to` date includes that whole day.
         to = Some(t + chrono::TimeDelta::days(1));
     }
+    // Matched exactly; a control character (NUL above all, which PostgreSQL cannot compare
+    // with text) matches nothing that is logged and is refused by name.
+    let mut errors = Vec::new();
+    let entity = search("entity", req.entity.as_deref(), &mut errors);
+    let entity_id = search("entity_id", req.entity_id.as_deref(), &mut errors);
+    let action = search("action", req.action.as_deref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
     let filter = AuditFilter {
         subject_employee_id: query_id("employee_id", req.employee_id.as_deref())?,
-        entity: req.entity.clone(),
-        entity_id: req.entity_id.clone(),
+        entity,
+        entity_id,
         actor_user_id: query_id("actor_user_id", req.actor_user_id.as_deref())?,
-        action: req.action.clone(),
+        action,
         from: instant("from", req.from.as_deref())?,
         to,
         before,

@@ -87,6 +87,9 @@ impl From<StorageError> for Error {
             StorageError::MissingReference(what) => {
                 Error::Internal(format!("missing reference: {what}"))
             }
+            StorageError::NulInText(_) => Error::BadRequest(
+                "a text in the request holds a NUL character, which Hadir does not accept".into(),
+            ),
             StorageError::Other(what) => Error::Internal(what),
         }
     }

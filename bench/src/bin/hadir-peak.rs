@@ -68,6 +68,11 @@ struct Args {
     /// flood of big images, and what the big ones were answered.
     #[arg(long, default_value_t = 0)]
     overload: usize,
+    /// After the rounds, an admin reads this many pages of 50 accepted check-ins from the
+    /// review queue, then the same pages again: the first look makes their thumbnails (a
+    /// check-in stores its selfie only), the second finds them made.
+    #[arg(long, default_value_t = 0)]
+    review_pages: usize,
 }
 
 const OFFICE: (f64, f64) = (-6.872_183, 107.542_038);
@@ -477,6 +482,9 @@ async fn main() {
             cpu_ms / decode_ms,
         );
     }
+    if args.review_pages > 0 {
+        review_pages(&load, args.review_pages).await;
+    }
     if args.overload > 0 {
         overload_round(&load, args.overload, args.concurrency[0]).await;
     }
@@ -500,6 +508,61 @@ async fn main() {
         server_rss(),
     );
     drop(servers);
+}
+
+/// Reads `pages` pages of 50 accepted check-ins from the review queue as an admin, twice,
+/// and prints each pass's latencies per page.
+async fn review_pages(load: &Load, pages: usize) {
+    let base = &load.bases[0];
+    let res = load
+        .client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": "admin-password-for-the-bench"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("admin login: {e}"));
+    assert!(res.status().is_success(), "admin login: {}", res.status());
+    let body: Value = res.json().await.unwrap_or_else(|e| panic!("{e}"));
+    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    println!();
+    println!("| review queue, 50 accepted check-ins a page | pages | p50 ms | max ms |");
+    println!("|---|---|---|---|");
+    for pass in [
+        "first look (thumbnails made)",
+        "again (thumbnails made before)",
+    ] {
+        let mut took = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..pages {
+            let mut url = format!("{base}/api/v1/check-ins?status=accepted&limit=50");
+            if let Some(c) = &cursor {
+                url.push_str("&cursor=");
+                url.push_str(c);
+            }
+            let t = Instant::now();
+            let res = load
+                .client
+                .get(&url)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("review queue: {e}"));
+            assert!(res.status().is_success(), "review queue: {}", res.status());
+            let page: Value = res.json().await.unwrap_or_else(|e| panic!("{e}"));
+            took.push(t.elapsed());
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        took.sort();
+        println!(
+            "| {pass} | {} | {:.1} | {:.1} |",
+            took.len(),
+            percentile(&took, 50.0),
+            percentile(&took, 100.0),
+        );
+    }
 }
 
 /// Face jobs pending and failed.

@@ -105,3 +105,52 @@ async fn a_bad_query_parameter_is_a_problem_json_400_or_422() {
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(body["errors"][0]["field"], "limit");
 }
+
+/// The audit log's exact-match filters refuse a control character by name (a NUL reached
+/// PostgreSQL, which cannot compare it with text: 500), on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_filter_with_a_control_character_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for (query, field) in [
+        ("action=unit.create%00", "action"),
+        ("entity=%00&limit=5", "entity"),
+        ("entity_id=a%00b", "entity_id"),
+        ("action=unit%0A.create", "action"),
+    ] {
+        let res = app
+            .get(&format!("/api/v1/audit-log?{query}"), &admin.access)
+            .await;
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+    }
+    let res = app.get("/api/v1/audit-log?action=%20", &admin.access).await;
+    assert_eq!(res.status(), StatusCode::OK, "a blank filter is no filter");
+}
+
+/// A text holding NUL that reaches PostgreSQL unchecked is a bad request, not a fault: the
+/// storage layer names it (`NulInText`, answered 400) instead of a database error (500).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_that_reaches_the_database_is_a_bad_request_not_a_fault() {
+    use hadir_storage::StorageError;
+    let app = TestApp::spawn().await;
+    let found = hadir_storage::repo::users::find_by_username(&mut app.db.connect(), "ad\0min");
+    match app.db.kind {
+        hadir_tests::DbKind::Postgres => {
+            assert!(
+                matches!(found, Err(StorageError::NulInText(_))),
+                "{found:?}"
+            );
+            let err = hadir_api::app::Error::from(found.unwrap_err());
+            assert!(
+                matches!(err, hadir_api::app::Error::BadRequest(_)),
+                "{err:?}"
+            );
+        }
+        // SQLite holds and compares NUL like any character: no such user.
+        hadir_tests::DbKind::Sqlite => assert!(
+            matches!(found, Ok(None) | Err(StorageError::NotFound)),
+            "{found:?}"
+        ),
+    }
+}
