@@ -86,6 +86,9 @@ impl TestS3 {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
+                // As S3 services do: an object's answer, written as headers and then the body,
+                // would otherwise wait out the client's delayed ACK (40 ms) between the two.
+                let _ = socket.set_nodelay(true);
                 let conn = ConnBuilder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(socket), service.clone())
                     .into_owned();

@@ -50,6 +50,7 @@ pub async fn ensure(state: &AppState, rows: &mut [CheckInRow]) -> usize {
         return 0;
     }
     let edge = state.check_in.pipeline().thumbnail_long_edge_px;
+    let started = std::time::Instant::now();
     let made: Vec<(usize, PhotoKey, Vec<u8>)> = futures_util::stream::iter(wanted)
         .map(|(i, photo, thumb)| async move {
             let bytes = match state.photos.get(&photo).await {
@@ -83,6 +84,7 @@ pub async fn ensure(state: &AppState, rows: &mut [CheckInRow]) -> usize {
     if made.is_empty() {
         return 0;
     }
+    let made_in = started.elapsed();
     let objects = made
         .iter()
         .map(|(_, key, jpeg)| (key.clone(), jpeg.clone()))
@@ -91,6 +93,7 @@ pub async fn ensure(state: &AppState, rows: &mut [CheckInRow]) -> usize {
         tracing::warn!(error = %e, "thumbnails could not be stored; made again next time");
         return 0;
     }
+    let stored_in = started.elapsed();
     let named: Vec<(usize, String, String)> = made
         .into_iter()
         .map(|(i, key, _)| (i, rows[i].id.clone(), key.as_str().to_owned()))
@@ -117,5 +120,12 @@ pub async fn ensure(state: &AppState, rows: &mut [CheckInRow]) -> usize {
     for (i, _, key) in &named {
         rows[*i].thumbnail_key.clone_from(key);
     }
+    tracing::debug!(
+        thumbnails = named.len(),
+        read_and_made_ms = made_in.as_millis(),
+        stored_ms = stored_in.saturating_sub(made_in).as_millis(),
+        recorded_ms = started.elapsed().saturating_sub(stored_in).as_millis(),
+        "thumbnails made"
+    );
     named.len()
 }
