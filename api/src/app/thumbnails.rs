@@ -3,7 +3,9 @@
 //! at. The review queue and a check-in's detail make the thumbnails of the check-ins they show
 //! that have none yet, and the sweeper makes those of a closed month before reducing its
 //! selfies to them. A thumbnail is stored before its row names it, so a row never names a
-//! missing object; two requests making the same one write the same key with the same bytes.
+//! missing object, and under a key of its own each time it is made: an object left by an
+//! attempt that stored it and failed to name it is never named later, so the sweeper, which
+//! deletes such objects once they are old, cannot delete one a row has just come to name.
 
 use futures_util::StreamExt;
 use hadir_domain::PhotoKey;
@@ -15,10 +17,12 @@ use crate::state::AppState;
 /// How many stored selfies are read at once while making a page's thumbnails.
 const READ_AHEAD: usize = 4;
 
-/// The key a check-in's thumbnail is stored under: `thumbs/` beside `selfies/`.
+/// A new key for a check-in's thumbnail: under `thumbs/` beside `selfies/`, with a suffix of
+/// its own.
 fn key_for(photo_key: &str) -> Option<PhotoKey> {
-    let stem = photo_key.strip_prefix("selfies/")?;
-    PhotoKey::new(format!("thumbs/{stem}")).ok()
+    let stem = photo_key.strip_prefix("selfies/")?.strip_suffix(".jpg")?;
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    PhotoKey::new(format!("thumbs/{stem}-{suffix}.jpg")).ok()
 }
 
 /// The key to show as a check-in's thumbnail: its thumbnail, or its selfie while the thumbnail
@@ -85,39 +89,46 @@ pub async fn ensure(state: &AppState, rows: &mut [CheckInRow]) -> usize {
         return 0;
     }
     let made_in = started.elapsed();
-    let objects = made
-        .iter()
-        .map(|(_, key, jpeg)| (key.clone(), jpeg.clone()))
-        .collect();
+    let mut keys = Vec::with_capacity(made.len());
+    let mut objects = Vec::with_capacity(made.len());
+    for (i, key, jpeg) in made {
+        keys.push((i, key.clone()));
+        objects.push((key, jpeg));
+    }
     if let Err(e) = state.photos.put_all(objects, "image/jpeg").await {
         tracing::warn!(error = %e, "thumbnails could not be stored; made again next time");
         return 0;
     }
     let stored_in = started.elapsed();
-    let named: Vec<(usize, String, String)> = made
+    let updates: Vec<(usize, String, String)> = keys
         .into_iter()
-        .map(|(i, key, _)| (i, rows[i].id.clone(), key.as_str().to_owned()))
+        .map(|(i, key)| (i, rows[i].id.clone(), key.as_str().to_owned()))
         .collect();
-    let updates: Vec<(String, String)> = named
-        .iter()
-        .map(|(_, id, key)| (id.clone(), key.clone()))
-        .collect();
+    // Each row as it names its thumbnail now: ours, or the one another request named first
+    // (ours is then left to the sweeper).
     let recorded = state
         .db
         .transaction(move |conn| {
-            for (id, key) in &updates {
-                check_ins::set_thumbnail(conn, id, key)?;
+            let mut named = Vec::with_capacity(updates.len());
+            for (i, id, key) in updates {
+                if check_ins::set_thumbnail(conn, &id, &key)? {
+                    named.push((i, key));
+                } else {
+                    named.push((i, check_ins::find(conn, &id)?.thumbnail_key));
+                }
             }
-            Ok(())
+            Ok(named)
         })
         .await;
-    if let Err(e) = recorded {
-        // The objects stay unreferenced until the next attempt names them or the sweeper
-        // deletes them.
-        tracing::warn!(error = %e, "thumbnails stored but not recorded; made again next time");
-        return 0;
-    }
-    for (i, _, key) in &named {
+    let named = match recorded {
+        Ok(named) => named,
+        Err(e) => {
+            // The objects stay unnamed; the sweeper deletes them once they are old.
+            tracing::warn!(error = %e, "thumbnails stored but not recorded; made again next time");
+            return 0;
+        }
+    };
+    for (i, key) in &named {
         rows[*i].thumbnail_key.clone_from(key);
     }
     tracing::debug!(

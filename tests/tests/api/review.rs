@@ -243,6 +243,36 @@ async fn the_queue_makes_the_thumbnails_it_shows_once() {
     assert_eq!(store.list("thumbs/").await.unwrap().len(), 3);
 }
 
+/// Two requests that make one check-in's thumbnail at once both end with the one named first;
+/// the other's object is named by nothing and swept once old.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_requests_making_one_thumbnail_show_the_one_named_first() {
+    use hadir_api::app::thumbnails::ensure;
+    use hadir_storage::repo::check_ins;
+
+    let s = scene().await;
+    let app = &s.w.app;
+    let row = || check_ins::find(&mut app.db.connect(), &id(&s.far_a)).unwrap();
+    let mut first = vec![row()];
+    let mut second = first.clone();
+    assert_eq!(ensure(&app.state, &mut first).await, 1);
+    assert_eq!(ensure(&app.state, &mut second).await, 1);
+    let named = row().thumbnail_key;
+    assert!(named.starts_with("thumbs/"), "{named}");
+    assert_eq!(first[0].thumbnail_key, named);
+    assert_eq!(second[0].thumbnail_key, named, "the one named first");
+    let store = app.photo_store();
+    assert_eq!(store.list("thumbs/").await.unwrap().len(), 2);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let report = hadir_api::sweep::sweep(&app.state, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 1, "{report:?}");
+    let left = store.list("thumbs/").await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].key.as_str(), named);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_decision_path_and_refusal() {
     let s = scene().await;
