@@ -1017,7 +1017,7 @@ mod tests {
         let bytes = fixture("selfie-a-480x640.jpg");
         let s = run("selfie-a-480x640.jpg").unwrap();
         let small = decode_reduced(&bytes, 160).unwrap();
-        let thumb = encode_jpeg(&thumbnail(&small, 160).unwrap(), 75).unwrap();
+        let thumb = encode_jpeg(&thumbnail(&small, 160).unwrap(), THUMBNAIL_QUALITY).unwrap();
         assert_eq!(s.thumbnail_jpeg().unwrap(), thumb);
         assert_eq!(s.phash, perceptual_hash(&small));
         // Made again later from the stored selfie, the thumbnail is the same bytes.

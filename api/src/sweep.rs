@@ -48,19 +48,23 @@ fn due(
     conn: &mut hadir_storage::DbConnection,
     before: chrono::NaiveDateTime,
 ) -> Result<Vec<Due>, hadir_storage::StorageError> {
+    let closes = months::closed_before(conn, before)?;
+    // The unit tree, read once, when a unit's close needs it.
+    let parents = if closes.iter().any(|c| c.unit_id.is_some()) {
+        org::unit_parents(conn)?
+    } else {
+        std::collections::BTreeMap::new()
+    };
     let mut due = Vec::new();
-    for close in months::closed_before(conn, before)? {
+    for close in closes {
         let Some((first, last)) = crate::month::month_range(&close.month) else {
             continue;
         };
-        let units = match &close.unit_id {
-            Some(unit) => Some(
-                hadir_domain::org::subtree(&org::unit_parents(conn)?, unit)
-                    .into_iter()
-                    .collect(),
-            ),
-            None => None,
-        };
+        let units = close.unit_id.as_deref().map(|unit| {
+            hadir_domain::org::subtree(&parents, unit)
+                .into_iter()
+                .collect()
+        });
         due.push(Due {
             close,
             first: first.to_string(),

@@ -162,6 +162,17 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Where a link from the API leads: a path this server signed (the folder store's
+    /// `/api/v1/photos?...`), or an S3 presigned URL as it is.
+    #[must_use]
+    pub fn link_url(&self, link: &str) -> String {
+        if link.starts_with('/') {
+            self.url(link)
+        } else {
+            link.to_owned()
+        }
+    }
+
     /// The photo store as the app sees it, for checking what was stored.
     #[must_use]
     pub fn photo_store(&self) -> Arc<dyn PhotoStore> {

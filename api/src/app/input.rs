@@ -33,8 +33,9 @@ pub fn text(field: &str, raw: &str, max: usize, errors: &mut Vec<FieldError>) ->
     }
 }
 
-/// A search term: trimmed, `None` when blank; refused (naming `field`) when it holds a control
-/// character, which PostgreSQL cannot compare with text (NUL) and no name or NIP contains.
+/// A search term or an exact-match filter: trimmed, `None` when blank; refused (naming `field`)
+/// when it holds a control character, which PostgreSQL cannot compare with text (NUL) and no
+/// name, NIP or logged value contains.
 pub fn search(field: &str, raw: Option<&str>, errors: &mut Vec<FieldError>) -> Option<String> {
     let trimmed = raw.map(str::trim).filter(|q| !q.is_empty())?;
     if trimmed.chars().any(char::is_control) {

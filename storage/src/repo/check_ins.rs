@@ -652,7 +652,7 @@ pub fn counted_for(
 pub const NO_THUMBNAIL: &str = "";
 
 /// Names the thumbnail just stored for a check-in that had none; false when it had one already
-/// (another request made it first: the same key, the same bytes).
+/// (another request named its own first).
 pub fn set_thumbnail(
     conn: &mut DbConnection,
     id: &str,

@@ -232,11 +232,7 @@ async fn a_correction_is_asked_with_a_letter_and_decided_by_the_supervisor() {
         .unwrap();
     assert_eq!(list["items"][0]["id"], id.as_str());
     let link = list["items"][0]["attachment"]["url"].as_str().unwrap();
-    let url = if link.starts_with('/') {
-        app.url(link)
-    } else {
-        link.to_owned()
-    };
+    let url = app.link_url(link);
     let letter = app.client.get(&url).send().await.unwrap();
     assert_eq!(letter.status(), StatusCode::OK);
     assert_eq!(letter.bytes().await.unwrap().to_vec(), pdf);

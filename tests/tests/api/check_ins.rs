@@ -842,11 +842,7 @@ async fn the_owner_and_reviewers_read_a_check_in_and_others_get_404() {
         assert_eq!(seen["id"], body["id"]);
         // A short-lived link: presigned by S3, or signed by the server for the folder store.
         let link = seen["selfie_url"].as_str().unwrap();
-        let url = if link.starts_with('/') {
-            app.url(link)
-        } else {
-            link.to_owned()
-        };
+        let url = app.link_url(link);
         let photo = app.client.get(&url).send().await.unwrap();
         assert_eq!(photo.status(), StatusCode::OK, "{url}");
         let bytes = photo.bytes().await.unwrap();

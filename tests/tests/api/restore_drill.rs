@@ -114,12 +114,12 @@ async fn a_backup_restores_into_a_working_instance() {
     assert_eq!(seen["local_date"], check_in["local_date"]);
     // The selfie is there, the same bytes.
     let link = seen["selfie_url"].as_str().unwrap();
-    let link = if link.starts_with("http") {
-        link.to_owned()
-    } else {
-        restored.url(link)
-    };
-    let got = restored.client.get(link).send().await.unwrap();
+    let got = restored
+        .client
+        .get(restored.link_url(link))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.status(), StatusCode::OK);
     let row = hadir_storage::repo::check_ins::find(&mut restored.db.connect(), &id).unwrap();
     let key = hadir_domain::PhotoKey::new(row.photo_key).unwrap();

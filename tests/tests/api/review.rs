@@ -113,15 +113,8 @@ async fn the_queue_shows_the_riskiest_first_with_what_a_reviewer_needs() {
     assert_eq!(second["place"]["radius_m"], 100.0);
     assert_eq!(second["accuracy_m"], 10.0);
     // The thumbnail link works without the reviewer's token, for a short while.
-    let link = first["thumbnail_url"].as_str().unwrap();
-    let url = if link.starts_with('/') {
-        app.url(link)
-    } else {
-        link.to_owned()
-    };
-    let thumb = app.client.get(&url).send().await.unwrap();
-    assert_eq!(thumb.status(), StatusCode::OK);
-    assert_eq!(&thumb.bytes().await.unwrap()[..2], &[0xFF, 0xD8]);
+    let thumb = fetch(app, first["thumbnail_url"].as_str().unwrap()).await;
+    assert_eq!(&thumb[..2], &[0xFF, 0xD8]);
 
     // Filters: a flag, a unit, pages.
     let mocked = queue(app, &s.hr.access, "?flag=mock_location").await;
@@ -175,12 +168,7 @@ async fn the_queue_shows_the_riskiest_first_with_what_a_reviewer_needs() {
 
 /// What a link from the API serves.
 async fn fetch(app: &TestApp, link: &str) -> Vec<u8> {
-    let url = if link.starts_with('/') {
-        app.url(link)
-    } else {
-        link.to_owned()
-    };
-    let res = app.client.get(&url).send().await.unwrap();
+    let res = app.client.get(app.link_url(link)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{link}");
     res.bytes().await.unwrap().to_vec()
 }
