@@ -26,7 +26,7 @@ use clap::Parser;
 use futures_util::StreamExt;
 use hadir_api::auth::PasswordService;
 use hadir_api::settings::AuthSettings;
-use hadir_bench::{Proc, bare_decode, cpu_time, free_port, peak_rss_mib, percentile};
+use hadir_bench::{Proc, bare_decode, cpu_time, free_port, login, peak_rss_mib, percentile};
 use hadir_storage::repo::org::{self, EmployeeRow, OfficeRow, UnitRow};
 use hadir_storage::repo::users::{self, UserRow};
 use hadir_storage::{Database, DatabaseUrl, DbOptions, now_utc};
@@ -515,16 +515,7 @@ async fn main() {
 /// and prints each pass's latencies per page.
 async fn review_pages(load: &Load, pages: usize) {
     let base = &load.bases[0];
-    let res = load
-        .client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": "admin-password-for-the-bench"}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("admin login: {e}"));
-    assert!(res.status().is_success(), "admin login: {}", res.status());
-    let body: Value = res.json().await.unwrap_or_else(|e| panic!("{e}"));
-    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let token = login(&load.client, base, "admin", "admin-password-for-the-bench").await;
     println!();
     println!("| review queue, 50 check-ins a page | pages | p50 ms | max ms |");
     println!("|---|---|---|---|");
